@@ -1,0 +1,204 @@
+"""Structure- and conversation-aware chunks sized for the embedding model.
+
+Prose follows the document's sections; a conversation keeps a thread whole when it
+fits and otherwise splits into windows of whole messages (with one message of
+overlap), at long silences and at the model's token budget. Every chunk carries a
+short context header (title, section or channel, date) in the text that is embedded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from llama_index.core.node_parser import SentenceSplitter
+
+from ingest.records import Message, Record, Section
+
+TokenCounter = Callable[[str], int]
+
+# The model reads at most this many word pieces, two of which are its special tokens.
+DEFAULT_MAX_TOKENS = 256
+# A section shorter than this joins the next one, so that no chunk is a lone heading.
+MIN_SECTION_TOKENS = 40
+# A silence this long inside one conversation starts a new window.
+WINDOW_GAP = timedelta(hours=6)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A piece of a record small enough to embed whole, with where it came from."""
+
+    doc_id: str
+    position: int
+    text: str
+    embed_text: str
+    heading: str
+    locator: str
+    source_path: str
+    people: list[str] = field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}:{self.position}"
+
+
+class Chunker:
+    """Turns records into chunks whose embedded text fits ``max_tokens`` word pieces."""
+
+    def __init__(self, count_tokens: TokenCounter, max_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+        self.count_tokens = count_tokens
+        self.budget = max_tokens - 2
+
+    def chunk(self, record: Record) -> list[Chunk]:
+        """All chunks of ``record`` in reading order."""
+        if record.messages:
+            return self._chunk_conversation(record)
+        return self._chunk_prose(record)
+
+    # --- prose ----------------------------------------------------------------------------
+
+    def _chunk_prose(self, record: Record) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for section in self._merge_small(record.sections):
+            header = context_header(record, section.heading)
+            room = max(self.budget - self.count_tokens(header), 32)
+            for piece in self._split(section.text, room):
+                chunks.append(
+                    Chunk(
+                        doc_id=record.doc_id,
+                        position=len(chunks),
+                        text=piece,
+                        embed_text=f"{header}\n{piece}",
+                        heading=section.heading,
+                        locator=section.locator,
+                        source_path=record.source_path,
+                        people=section.people or record.people,
+                        start=record.created,
+                        end=record.ended or record.created,
+                    )
+                )
+        return chunks
+
+    def _merge_small(self, sections: list[Section]) -> list[Section]:
+        """Fold sections too short to stand alone into the section that follows."""
+        merged: list[Section] = []
+        carry: Section | None = None
+        for section in sections:
+            if not section.text.strip() and not section.heading:
+                continue
+            if carry is not None:
+                section = Section(
+                    heading=carry.heading or section.heading,
+                    text=f"{carry.text}\n\n{section.heading}\n{section.text}".strip(),
+                    locator=carry.locator or section.locator,
+                    people=list(dict.fromkeys(carry.people + section.people)),
+                )
+                carry = None
+            if self.count_tokens(section.text) < MIN_SECTION_TOKENS:
+                carry = section
+            else:
+                merged.append(section)
+        if carry is not None:
+            if merged and self.count_tokens(merged[-1].text + carry.text) <= self.budget:
+                last = merged[-1]
+                last.text = f"{last.text}\n\n{carry.heading}\n{carry.text}".strip()
+                last.people = list(dict.fromkeys(last.people + carry.people))
+            elif carry.text.strip() or carry.heading:
+                merged.append(carry)
+        return merged
+
+    def _split(self, text: str, room: int) -> list[str]:
+        text = text.strip()
+        if not text:
+            return []
+        if self.count_tokens(text) <= room:
+            return [text]
+        splitter = SentenceSplitter(
+            chunk_size=room,
+            chunk_overlap=min(24, room // 8),
+            tokenizer=self._token_list,
+            paragraph_separator="\n\n",
+        )
+        return [piece for piece in splitter.split_text(text) if piece.strip()]
+
+    def _token_list(self, text: str) -> list[int]:
+        return [0] * self.count_tokens(text)
+
+    # --- conversations ------------------------------------------------------------------------
+
+    def _chunk_conversation(self, record: Record) -> list[Chunk]:
+        header = context_header(record, record.channel or "")
+        room = max(self.budget - self.count_tokens(header), 32)
+        lines = [(m, speaker_line(m)) for m in record.messages if m.text.strip()]
+        windows: list[list[tuple[Message, str]]] = []
+        current: list[tuple[Message, str]] = []
+        used = 0
+        for message, line in lines:
+            size = self.count_tokens(line) + 1
+            if size > room:
+                # One message longer than the budget: it is cut, and only it.
+                if current:
+                    windows.append(current)
+                for piece in self._split(line, room):
+                    windows.append([(message, piece)])
+                current, used = [], 0
+                continue
+            gap = _gap(current[-1][0], message) if current else None
+            if current and (used + size > room or (gap is not None and gap > WINDOW_GAP)):
+                windows.append(current)
+                overlap = current[-1]
+                overlap_size = self.count_tokens(overlap[1]) + 1
+                keep = gap is not None and gap <= WINDOW_GAP and overlap_size + size <= room // 2
+                current, used = ([overlap], overlap_size) if keep else ([], 0)
+            current.append((message, line))
+            used += size
+        if current:
+            windows.append(current)
+        return [self._window_chunk(record, header, i, w) for i, w in enumerate(windows)]
+
+    def _window_chunk(
+        self, record: Record, header: str, position: int, window: list[tuple[Message, str]]
+    ) -> Chunk:
+        text = "\n".join(line for _, line in window)
+        times = [m.time for m, _ in window if m.time is not None]
+        first = window[0][0]
+        speakers = [m.author.label for m, _ in window]
+        return Chunk(
+            doc_id=record.doc_id,
+            position=position,
+            text=text,
+            embed_text=f"{header}\n{text}",
+            heading=record.channel or record.title,
+            locator=first.locator,
+            source_path=record.source_path,
+            people=list(dict.fromkeys(speakers)),
+            start=min(times) if times else record.created,
+            end=max(times) if times else record.ended or record.created,
+        )
+
+
+def speaker_line(message: Message) -> str:
+    """``SPEAKER: text`` with the message's whitespace folded to single lines."""
+    name = message.author.label + (" (bot)" if message.is_bot else "")
+    text = " ".join(message.text.split())
+    return f"{name}: {text}"
+
+
+def context_header(record: Record, heading: str) -> str:
+    """The line of context embedded with each chunk: title, section or channel, date."""
+    parts = [record.title]
+    if heading and heading != record.title:
+        parts.append(heading)
+    if record.created is not None:
+        parts.append(record.created.date().isoformat())
+    return " | ".join(parts)
+
+
+def _gap(before: Message, after: Message) -> timedelta | None:
+    if before.time is None or after.time is None:
+        return None
+    return after.time - before.time

@@ -1,0 +1,92 @@
+"""The store: the SQLite catalog and the Chroma vectors, kept in step, plus the embedder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from search.catalog import Catalog
+from search.embeddings import Embedder, load_embedder
+from search.settings import Settings
+from search.vectors import VectorChunk, Vectors, chroma_client
+
+
+@dataclass(slots=True)
+class DocumentWrite:
+    """One document's new version: its catalog row (with chunks) and the chunk vectors."""
+
+    row: dict[str, Any]
+    vectors: list[VectorChunk]
+
+
+class Store:
+    """Where ingest writes and search reads. Open it with :meth:`open`."""
+
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Store:
+        """Open (creating if needed) the catalog under ``WATERCOOLER_HOME``."""
+        settings = settings or Settings()
+        return cls(settings, Catalog(settings.catalog_path))
+
+    @cached_property
+    def vectors(self) -> Vectors:
+        client = chroma_client(self.settings.chroma_url, self.settings.chroma_path)
+        return Vectors(client, self.settings.collection)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.settings.model_path)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def write_source(
+        self,
+        path: str,
+        reader: str,
+        content_hash: str,
+        run_id: int | None,
+        writes: list[DocumentWrite],
+        keep: set[str],
+    ) -> list[str]:
+        """Replace a source's documents: vectors first, then the catalog in one transaction.
+
+        If the process dies in between, the ledger still holds the old hash, so the next
+        ingest redoes this source; search ignores vectors without a catalog row.
+        Returns the doc ids that the source no longer produces.
+        """
+        changed = [w.row["doc_id"] for w in writes]
+        stale = set(self.catalog.document_hashes(path)) - set(changed) - keep
+        self.vectors.delete_documents(changed + sorted(stale))
+        self.vectors.add([v for w in writes for v in w.vectors])
+        return self.catalog.write_source(
+            path, reader, content_hash, run_id, [w.row for w in writes], keep
+        )
+
+    def forget(self, path: str) -> list[str]:
+        """Remove a source (or every source under a folder) from both stores."""
+        doc_ids = self.catalog.forget(path)
+        if doc_ids:
+            self.vectors.delete_documents(doc_ids)
+        return doc_ids
+
+    def locations(self) -> dict[str, str]:
+        return {
+            "home": str(self.settings.home_dir),
+            "catalog": str(self.settings.catalog_path),
+            "vectors": self.settings.chroma_url or str(self.settings.chroma_path),
+            "embedding_model": str(self.settings.model_path),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """Counts by kind and source, the last ingest run, and where everything is stored."""
+        return {
+            **self.catalog.counts(),
+            "last_run": self.catalog.last_run(),
+            "store": self.locations(),
+        }
