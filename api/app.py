@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     )
 
     @app.exception_handler(VectorStoreUnavailable)
-    async def vector_store_unavailable(request: Request, exc: VectorStoreUnavailable) -> JSONResponse:
+    async def vector_store_unavailable(
+        request: Request, exc: VectorStoreUnavailable
+    ) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     app.get("/", include_in_schema=False)(lambda: RedirectResponse("/docs"))
@@ -120,9 +122,7 @@ def search(
         hits = retriever.search(q, k=k, filters=filters)
     except EmptyStoreError as exc:
         return schemas.SearchResults(query=q, k=k, hits=[], notice=str(exc))
-    return schemas.SearchResults(
-        query=q, k=k, hits=[schemas.Hit(**h.as_dict()) for h in hits]
-    )
+    return schemas.SearchResults(query=q, k=k, hits=[schemas.Hit(**h.as_dict()) for h in hits])
 
 
 def get_document(doc_id: str, store: StoreDep) -> schemas.Document:

@@ -129,7 +129,9 @@ def search(
 
     unknown = sorted(set(kind or ()) - set(KINDS))
     if unknown:
-        errors.print(f"[red]error:[/red] --kind: unknown {', '.join(unknown)}; use {', '.join(KINDS)}")
+        errors.print(
+            f"[red]error:[/red] --kind: unknown {', '.join(unknown)}; use {', '.join(KINDS)}"
+        )
         raise typer.Exit(2)
     filters = Filters(
         kinds=tuple(kind or ()),
@@ -150,7 +152,9 @@ def search(
     else:
         for n, hit in enumerate(hits, 1):
             where = f"{hit.source_path}" + (f" ({hit.locator})" if hit.locator else "")
-            console.print(f"[bold]{n}. {hit.title}[/bold]  [dim]{hit.kind} · {hit.date or ''}[/dim]")
+            console.print(
+                f"[bold]{n}. {hit.title}[/bold]  [dim]{hit.kind} · {hit.date or ''}[/dim]"
+            )
             console.print(f"   {where}", style="cyan", highlight=False)
             if hit.people:
                 console.print(f"   people: {', '.join(hit.people[:6])}", style="dim")
@@ -216,7 +220,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
     run = info["last_run"]
     if run:
         finished = datetime.fromtimestamp(run["finished_at"]).isoformat(timespec="seconds")
-        console.print(f"last ingest: run {run['run_id']} at {finished}: {_run_line(run['summary'])}")
+        console.print(
+            f"last ingest: run {run['run_id']} at {finished}: {_run_line(run['summary'])}"
+        )
     else:
         console.print("last ingest: never (run `watercooler ingest PATH`)")
     for name, where in info["store"].items():
@@ -241,6 +247,64 @@ def forget(
         errors.print(f"nothing stored from {target}")
         raise typer.Exit(EXIT_FAILED)
     console.print(f"forgot {len(removed)} documents from {target}")
+
+
+@app.command(name="eval")
+def evaluate(
+    queries: Annotated[Path, typer.Argument(help="JSON lines: {id, query, relevant: [...]}.")],
+    compare: Annotated[
+        bool, typer.Option(help="Score every retriever side by side in one run.")
+    ] = False,
+    mode: Annotated[str, typer.Option(help="The retriever to score without --compare.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score retrieval on labelled queries: recall@5, MRR@10, nDCG@10, overall and per kind."""
+    from search.evaluation import evaluate as run_eval
+    from search.evaluation import load_queries
+    from search.retrieval import MODES, EmptyStoreError, Retriever
+
+    if not queries.is_file():
+        errors.print(f"[red]error:[/red] no such query file: {queries}")
+        raise typer.Exit(2)
+    if mode not in MODES:
+        errors.print(f"[red]error:[/red] --mode: unknown {mode!r}; use one of {', '.join(MODES)}")
+        raise typer.Exit(2)
+    try:
+        labelled = load_queries(queries)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    store = _open_store()
+    retriever = Retriever(store)
+    reports = {}
+    try:
+        for name in MODES if compare else (mode,):
+            reports[name] = run_eval(
+                labelled,
+                lambda q, k, name=name: retriever.search(q, k=k, mode=name),
+                store.catalog.kind_of,
+            ).as_dict()
+    except (EmptyStoreError, VectorStoreUnavailable) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_UNAVAILABLE) from exc
+    finally:
+        store.close()
+    if as_json:
+        _print_json(reports)
+        return
+    table = Table("retriever", "scope", "queries", "recall@5", "MRR@10", "nDCG@10")
+    for name, report in reports.items():
+        rows = [("all", report["overall"]), *report["by_kind"].items()]
+        for scope, scores in rows:
+            table.add_row(
+                name,
+                scope,
+                str(scores["queries"]),
+                f"{scores['recall@5']:.3f}",
+                f"{scores['mrr@10']:.3f}",
+                f"{scores['ndcg@10']:.3f}",
+            )
+    console.print(table)
 
 
 def _day(value: datetime | None) -> date | None:

@@ -176,7 +176,9 @@ def source_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _document_write(record: Record, digest: str, chunks: list[Chunk], store: Store) -> DocumentWrite:
+def _document_write(
+    record: Record, digest: str, chunks: list[Chunk], store: Store
+) -> DocumentWrite:
     embeddings = store.embedder.embed_texts([c.embed_text for c in chunks])
     row = {
         "doc_id": record.doc_id,
@@ -224,7 +226,11 @@ def _chunk_row(chunk: Chunk) -> dict[str, Any]:
 
 
 def _vector_metadata(record: Record, chunk: Chunk) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"kind": record.kind, "origin": record.source, "position": chunk.position}
+    metadata: dict[str, Any] = {
+        "kind": record.kind,
+        "origin": record.source,
+        "position": chunk.position,
+    }
     if record.channel:
         metadata["channel"] = record.channel
     terms = person_terms(chunk.people)

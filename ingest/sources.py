@@ -8,9 +8,9 @@ folder or zip (a Slack workspace export). Every reader module exposes
 from __future__ import annotations
 
 import importlib
-from fnmatch import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol

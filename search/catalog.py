@@ -135,8 +135,12 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(
-            self.kinds or self.sources or self.channels or self.person
-            or self.since is not None or self.until is not None
+            self.kinds
+            or self.sources
+            or self.channels
+            or self.person
+            or self.since is not None
+            or self.until is not None
         )
 
 
@@ -232,7 +236,9 @@ class Catalog:
                 (path, reader, content_hash, time.time(), run_id),
             )
             fresh = {d["doc_id"] for d in documents}
-            old = {r[0] for r in db.execute("SELECT doc_id FROM documents WHERE source = ?", (path,))}
+            old = {
+                r[0] for r in db.execute("SELECT doc_id FROM documents WHERE source = ?", (path,))
+            }
             gone = sorted(old - fresh - keep)
             for doc_id in [*gone, *sorted(fresh & old)]:
                 self._delete_document(db, doc_id)
@@ -257,7 +263,8 @@ class Catalog:
             doc_ids: list[str] = []
             for source in sources:
                 doc_ids += [
-                    r[0] for r in db.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))
+                    r[0]
+                    for r in db.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))
                 ]
                 for doc_id in doc_ids:
                     self._delete_document(db, doc_id)
@@ -299,8 +306,15 @@ class Catalog:
             "INSERT INTO document_people(doc_id, name, person_key, email, user_id, handle, "
             "messages) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (doc["doc_id"], p["name"], person_key(p["name"]), p.get("email"), p.get("id"),
-                 p.get("handle"), p.get("messages", 0))
+                (
+                    doc["doc_id"],
+                    p["name"],
+                    person_key(p["name"]),
+                    p.get("email"),
+                    p.get("id"),
+                    p.get("handle"),
+                    p.get("messages", 0),
+                )
                 for p in doc["participants"]
             ],
         )
@@ -415,17 +429,34 @@ class Catalog:
                 }
         return found
 
+    def kind_of(self, label: str) -> str | None:
+        """The kind of the document with this doc id, or whose source path ends with it."""
+        row = self._db.execute(
+            "SELECT kind FROM documents WHERE doc_id = ? OR source_path = ? "
+            "OR source_path LIKE ? ESCAPE '\\' LIMIT 1",
+            (label, label, "%/" + label.strip("/").replace("%", "\\%").replace("_", "\\_")),
+        ).fetchone()
+        return row[0] if row else None
+
     def counts(self) -> dict[str, Any]:
         """Documents, conversations, messages and chunks by kind and by source; people."""
         by_kind = {
-            r["kind"]: {"documents": r["n"], "messages": r["messages"] or 0, "chunks": r["chunks"] or 0}
+            r["kind"]: {
+                "documents": r["n"],
+                "messages": r["messages"] or 0,
+                "chunks": r["chunks"] or 0,
+            }
             for r in self._db.execute(
                 "SELECT kind, count(*) AS n, sum(message_count) AS messages, "
                 "sum(chunk_count) AS chunks FROM documents GROUP BY kind ORDER BY kind"
             )
         }
         by_origin = {
-            r["origin"]: {"documents": r["n"], "messages": r["messages"] or 0, "chunks": r["chunks"] or 0}
+            r["origin"]: {
+                "documents": r["n"],
+                "messages": r["messages"] or 0,
+                "chunks": r["chunks"] or 0,
+            }
             for r in self._db.execute(
                 "SELECT origin, count(*) AS n, sum(message_count) AS messages, "
                 "sum(chunk_count) AS chunks FROM documents GROUP BY origin ORDER BY origin"
@@ -452,8 +483,18 @@ class Catalog:
 
 
 DOCUMENT_FIELDS = (
-    "doc_id", "kind", "origin", "source_path", "title", "created", "ended", "channel",
-    "thread", "access_scope", "content_hash", "message_count",
+    "doc_id",
+    "kind",
+    "origin",
+    "source_path",
+    "title",
+    "created",
+    "ended",
+    "channel",
+    "thread",
+    "access_scope",
+    "content_hash",
+    "message_count",
 )
 CHUNK_COLUMNS = (
     "chunk_id, doc_id, position, kind, origin, channel, title, heading, locator, source_path, "
@@ -471,8 +512,11 @@ def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
     """SQL conditions (each starting with AND) and their parameters for ``filters``."""
     parts: list[str] = []
     params: list[Any] = []
-    for column, values in (("kind", filters.kinds), ("origin", filters.sources),
-                           ("channel", filters.channels)):
+    for column, values in (
+        ("kind", filters.kinds),
+        ("origin", filters.sources),
+        ("channel", filters.channels),
+    ):
         if values:
             parts.append(f"{alias}.{column} IN ({','.join('?' * len(values))})")
             params += list(values)

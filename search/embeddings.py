@@ -36,7 +36,7 @@ class Embedder:
         return 256
 
     @cached_property
-    def _model(self):  # noqa: ANN202 - a llama-index HuggingFaceEmbedding
+    def _model(self):
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         return HuggingFaceEmbedding(

@@ -11,11 +11,67 @@ from search.catalog import ChunkRow, Filters
 from search.store import Store
 
 RRF_K = 60
+MODES = ("keyword", "dense", "hybrid")
 WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 STOPWORDS = frozenset(
-    "a an and are as at be but by did do does for from had has have how i in is it its of on "
-    "or our so that the their them there they this to was we were what when where which who "
-    "why will with you your about into any can could should would".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "about",
+        "into",
+        "any",
+        "can",
+        "could",
+        "should",
+        "would",
+    ]
 )
 
 
@@ -63,8 +119,16 @@ class Retriever:
         self.store = store
         self.candidates = candidates
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """The ``k`` best documents for ``query``, one hit (its best chunk) per document."""
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The ``k`` best documents for ``query``, one hit (its best chunk) per document.
+
+        ``mode`` picks the legs: ``keyword`` (FTS5), ``dense`` (Chroma) or ``hybrid`` (both,
+        fused by reciprocal rank).
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
         filters = filters or Filters()
         if self.store.catalog.counts()["chunks"] == 0:
             raise EmptyStoreError(
@@ -74,12 +138,13 @@ class Retriever:
         depth = max(self.candidates, k * 5)
         fused: dict[str, float] = {}
         terms = query_terms(query)
-        if terms:
+        if terms and mode != "dense":
             keyword = self.store.catalog.keyword_search(fts_match(terms), depth, filters)
             _add_ranks(fused, [cid for cid, _ in keyword])
-        embedding = self.store.embedder.embed_query(query)
-        dense = self.store.vectors.search(embedding, depth, filters)
-        _add_ranks(fused, [cid for cid, _ in dense])
+        if mode != "keyword":
+            embedding = self.store.embedder.embed_query(query)
+            dense = self.store.vectors.search(embedding, depth, filters)
+            _add_ranks(fused, [cid for cid, _ in dense])
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         rows = self.store.catalog.chunks(ranked)
         hits: list[Hit] = []
@@ -130,6 +195,7 @@ def snippet(text: str, terms: list[str], width: int = 280) -> str:
     if not lines:
         return ""
     if terms:
+
         def overlap(line: str) -> int:
             lower = line.lower()
             return sum(1 for t in terms if t in lower)

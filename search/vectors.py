@@ -102,15 +102,20 @@ class Vectors:
         # llama-index reports exp(-distance); Chroma's cosine distance is 1 - similarity.
         return [
             (chunk_id, 1.0 + math.log(max(similarity, 1e-12)))
-            for chunk_id, similarity in zip(result.ids or [], result.similarities or [], strict=False)
+            for chunk_id, similarity in zip(
+                result.ids or [], result.similarities or [], strict=False
+            )
         ]
 
 
 def chroma_where(filters: Filters) -> dict[str, Any] | None:
     """The Chroma ``where`` clause for ``filters`` (None when there is nothing to filter)."""
     clauses: list[dict[str, Any]] = []
-    for field, values in (("kind", filters.kinds), ("origin", filters.sources),
-                          ("channel", filters.channels)):
+    for field, values in (
+        ("kind", filters.kinds),
+        ("origin", filters.sources),
+        ("channel", filters.channels),
+    ):
         if values:
             clauses.append({field: {"$in": list(values)}})
     if filters.person:

@@ -48,7 +48,9 @@ def sample_org_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory: pytest.TempPathFactory, sample_org_copy: Path) -> Iterator[Store]:
+def sample_store(
+    tmp_path_factory: pytest.TempPathFactory, sample_org_copy: Path
+) -> Iterator[Store]:
     """The whole sample organization ingested once, read-only for the tests that use it."""
     from ingest.pipeline import ingest
 

@@ -20,8 +20,14 @@ def chunker(embedder: Embedder) -> Chunker:
 
 def conversation(messages: list[Message]) -> Record:
     return Record(
-        key="test:conv", kind="chat", source="slack", source_path="/x/general/2025-03-05.json",
-        title="#general", channel="#general", created=START, messages=messages,
+        key="test:conv",
+        kind="chat",
+        source="slack",
+        source_path="/x/general/2025-03-05.json",
+        title="#general",
+        channel="#general",
+        created=START,
+        messages=messages,
     )
 
 
@@ -30,10 +36,12 @@ def message(author: str, text: str, minutes: float, n: int) -> Message:
 
 
 def test_short_thread_stays_in_one_chunk_with_speakers(chunker: Chunker) -> None:
-    record = conversation([
-        message("Priya Shah", "Release moves to May.", 0, 1),
-        message("Tom Berg", "Because of the sync bug?", 2, 2),
-    ])
+    record = conversation(
+        [
+            message("Priya Shah", "Release moves to May.", 0, 1),
+            message("Tom Berg", "Because of the sync bug?", 2, 2),
+        ]
+    )
     chunks = chunker.chunk(record)
     assert len(chunks) == 1
     assert chunks[0].text == "Priya Shah: Release moves to May.\nTom Berg: Because of the sync bug?"
@@ -45,8 +53,9 @@ def test_short_thread_stays_in_one_chunk_with_speakers(chunker: Chunker) -> None
 def test_long_thread_splits_into_windows_of_whole_messages(
     chunker: Chunker, embedder: Embedder
 ) -> None:
-    texts = [f"Point number {i}: " + "we discussed the migration plan at length " * 4
-             for i in range(30)]
+    texts = [
+        f"Point number {i}: " + "we discussed the migration plan at length " * 4 for i in range(30)
+    ]
     messages = [message(f"Person {i % 3}", t, i, i) for i, t in enumerate(texts)]
     chunks = chunker.chunk(conversation(messages))
     assert len(chunks) > 3
@@ -62,11 +71,13 @@ def test_long_thread_splits_into_windows_of_whole_messages(
 
 
 def test_long_silence_starts_a_new_window(chunker: Chunker) -> None:
-    record = conversation([
-        message("A", "Morning, is the deploy done?", 0, 1),
-        message("B", "Yes, all green.", 1, 2),
-        message("A", "Next day: the pager went off again.", 60 * 20, 3),
-    ])
+    record = conversation(
+        [
+            message("A", "Morning, is the deploy done?", 0, 1),
+            message("B", "Yes, all green.", 1, 2),
+            message("A", "Next day: the pager went off again.", 60 * 20, 3),
+        ]
+    )
     chunks = chunker.chunk(record)
     assert [c.locator for c in chunks] == ["ts 1", "ts 3"]
     assert "pager" not in chunks[0].text
@@ -76,11 +87,13 @@ def test_one_message_longer_than_the_budget_is_cut_alone(
     chunker: Chunker, embedder: Embedder
 ) -> None:
     long_text = " ".join(f"Sentence {i} about the quarterly budget review." for i in range(120))
-    record = conversation([
-        message("A", "Short before.", 0, 1),
-        message("B", long_text, 1, 2),
-        message("A", "Short after.", 2, 3),
-    ])
+    record = conversation(
+        [
+            message("A", "Short before.", 0, 1),
+            message("B", long_text, 1, 2),
+            message("A", "Short after.", 2, 3),
+        ]
+    )
     chunks = chunker.chunk(record)
     assert chunks[0].text == "A: Short before."
     assert chunks[-1].text == "A: Short after."
@@ -93,8 +106,12 @@ def test_one_message_longer_than_the_budget_is_cut_alone(
 def test_prose_chunks_follow_sections_and_keep_headings(chunker: Chunker) -> None:
     body = "The team agreed to move the launch to May after the load test failed twice. " * 3
     record = Record(
-        key="test:memo", kind="memo", source="markdown", source_path="/x/memo.md",
-        title="Launch plan", created=START,
+        key="test:memo",
+        kind="memo",
+        source="markdown",
+        source_path="/x/memo.md",
+        title="Launch plan",
+        created=START,
         sections=[
             Section("Launch plan > Decision", body, "line 3", ["Priya Shah"]),
             Section("Launch plan > Risks", body.replace("launch", "billing"), "line 9", []),
@@ -110,8 +127,12 @@ def test_prose_chunks_follow_sections_and_keep_headings(chunker: Chunker) -> Non
 def test_tiny_section_joins_the_next_instead_of_standing_alone(chunker: Chunker) -> None:
     body = "Long enough text about the on-call rotation and who carries the pager each week. " * 3
     record = Record(
-        key="test:notes", kind="meeting_notes", source="markdown", source_path="/x/n.md",
-        title="Weekly", sections=[
+        key="test:notes",
+        kind="meeting_notes",
+        source="markdown",
+        source_path="/x/n.md",
+        title="Weekly",
+        sections=[
             Section("Weekly > Attendance", "Priya, Tom", "line 2", []),
             Section("Weekly > On-call", body, "line 4", []),
         ],
@@ -128,8 +149,12 @@ def test_long_section_is_split_within_the_budget(chunker: Chunker, embedder: Emb
         for i in range(20)
     )
     record = Record(
-        key="test:long", kind="memo", source="markdown", source_path="/x/long.md",
-        title="Vendor review", sections=[Section("Vendor review", body, "line 1", [])],
+        key="test:long",
+        kind="memo",
+        source="markdown",
+        source_path="/x/long.md",
+        title="Vendor review",
+        sections=[Section("Vendor review", body, "line 1", [])],
     )
     chunks = chunker.chunk(record)
     assert len(chunks) > 3

@@ -1,0 +1,75 @@
+"""The scale-out path: vectors in a real Chroma server (`chroma run`) on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest.pipeline import ingest
+from search.retrieval import Retriever
+from search.vectors import VectorStoreUnavailable
+from tests.conftest import free_port, make_store
+from tests.test_ingest import write_org
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    chroma = Path(sys.executable).with_name("chroma")
+    if not chroma.exists():
+        chroma = Path(shutil.which("chroma") or "chroma")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("chroma run did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_ingest_and_search_use_the_chroma_server(tmp_path: Path, chroma_url: str) -> None:
+    org = write_org(tmp_path / "org")
+    store = make_store(tmp_path / "home", chroma_url=chroma_url, collection="server_test")
+    try:
+        summary = ingest([org], store)
+        assert summary.count("new") == 2
+        hits = Retriever(store).search("hotel nights cap", k=2)
+        assert hits[0].title == "Travel policy"
+        assert store.vectors.count() == store.catalog.counts()["chunks"]
+        assert not (tmp_path / "home" / "chroma").exists()  # nothing went to the embedded store
+        store.forget(str(org / "memos"))
+        assert store.vectors.count() == store.catalog.counts()["chunks"]
+    finally:
+        store.close()
+
+
+def test_unreachable_chroma_server_is_a_clear_error(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "home", chroma_url=f"http://127.0.0.1:{free_port()}")
+    try:
+        with pytest.raises(VectorStoreUnavailable, match="WATERCOOLER_CHROMA_URL"):
+            _ = store.vectors
+    finally:
+        store.close()
