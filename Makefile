@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := api/sample_org
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup browser run test bench clean
 
 setup: $(VENV)/.installed
 
@@ -21,12 +21,18 @@ run: setup
 	$(BIN)/watercooler ingest $(SAMPLE) || [ $$? -eq 1 ]
 	$(BIN)/watercooler serve
 
-test: setup
+# The page tests drive Debian's Chromium (no browser download); root installs it with apt.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/ingest_and_search.py
 
 clean:
 	rm -rf $(VENV) .watercooler .pytest_cache

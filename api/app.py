@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from api import schemas
+from api.page import mount_page
 from ingest.records import KINDS
 from search.catalog import Filters
 from search.retrieval import EmptyStoreError, Retriever
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
     ) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
 
-    app.get("/", include_in_schema=False)(lambda: RedirectResponse("/docs"))
+    mount_page(app)
     app.get("/healthz", response_model=schemas.Health, operation_id="health", tags=["service"])(
         health
     )
@@ -119,10 +120,15 @@ def search(
         until=day_end(until),
     )
     try:
-        hits = retriever.search(q, k=k, filters=filters)
+        results = retriever.run(q, k=k, filters=filters, facets=True)
     except EmptyStoreError as exc:
         return schemas.SearchResults(query=q, k=k, hits=[], notice=str(exc))
-    return schemas.SearchResults(query=q, k=k, hits=[schemas.Hit(**h.as_dict()) for h in hits])
+    return schemas.SearchResults(
+        query=q,
+        k=k,
+        hits=[schemas.Hit(**h.as_dict()) for h in results.hits],
+        facets=results.facets,
+    )
 
 
 def get_document(doc_id: str, store: StoreDep) -> schemas.Document:

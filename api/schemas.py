@@ -21,12 +21,20 @@ class Hit(BaseModel):
     people: list[str]
     snippet: str
     score: float
+    highlights: list[str] = Field(
+        default_factory=list,
+        description="The snippet as HTML-escaped text with matching words in <mark>.",
+    )
 
 
 class SearchResults(BaseModel):
     query: str
     k: int
     hits: list[Hit]
+    facets: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Matching documents per kind, channel, person, year and month.",
+    )
     notice: str | None = Field(None, description="Why there are no hits, when it is not the query.")
 
 

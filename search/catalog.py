@@ -262,13 +262,14 @@ class Catalog:
             ]
             doc_ids: list[str] = []
             for source in sources:
-                doc_ids += [
+                owned = [
                     r[0]
                     for r in db.execute("SELECT doc_id FROM documents WHERE source = ?", (source,))
                 ]
-                for doc_id in doc_ids:
+                for doc_id in owned:
                     self._delete_document(db, doc_id)
                 db.execute("DELETE FROM sources WHERE path = ?", (source,))
+                doc_ids += owned
         return doc_ids
 
     def forgotten_sources(self, paths: list[str]) -> list[str]:
@@ -428,6 +429,9 @@ class Catalog:
                     "participants": json.loads(row["participants"]),
                 }
         return found
+
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
 
     def kind_of(self, label: str) -> str | None:
         """The kind of the document with this doc id, or whose source path ends with it."""

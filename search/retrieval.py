@@ -1,9 +1,15 @@
-"""Search: the dense leg (Chroma) and the keyword leg (SQLite FTS5), fused by reciprocal rank."""
+"""Search: the dense leg (Chroma) and the keyword leg (SQLite FTS5), fused by reciprocal rank.
+
+Both legs apply the filters themselves (never after a top-k cut); hits are collapsed to
+one per document or conversation, with a snippet, highlights and facets.
+"""
 
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,65 +20,11 @@ RRF_K = 60
 MODES = ("keyword", "dense", "hybrid")
 WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "there",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "about",
-        "into",
-        "any",
-        "can",
-        "could",
-        "should",
-        "would",
-    ]
+    """a an and are as at be but by did do does for from had has have how i in is it its of on
+    or our so that the their them there they this to was we were what when where which who why
+    will with you your about into any can could should would""".split()
 )
+FACET_FIELDS = ("kind", "channel", "person", "year", "month")
 
 
 class EmptyStoreError(RuntimeError):
@@ -96,9 +48,18 @@ class Hit:
     people: list[str]
     snippet: str
     score: float
+    highlights: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class Results:
+    """Hits plus facet counts over every matching document in the candidate pool."""
+
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
 
 
 def query_terms(query: str) -> list[str]:
@@ -127,17 +88,41 @@ class Retriever:
         ``mode`` picks the legs: ``keyword`` (FTS5), ``dense`` (Chroma) or ``hybrid`` (both,
         fused by reciprocal rank).
         """
+        return self.run(query, k, filters, mode).hits
+
+    def run(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        facets: bool = False,
+    ) -> Results:
+        """Search, and count facets over the whole candidate pool when ``facets`` is set."""
         if mode not in MODES:
             raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
         filters = filters or Filters()
-        if self.store.catalog.counts()["chunks"] == 0:
+        if self.store.catalog.is_empty():
             raise EmptyStoreError(
                 f"the store at {self.store.settings.home_dir} is empty: "
                 "run `watercooler ingest PATH` first"
             )
-        depth = max(self.candidates, k * 5)
-        fused: dict[str, float] = {}
         terms = query_terms(query)
+        fused = self._fuse(query, terms, max(self.candidates, k * 5), filters, mode)
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        rows = self.store.catalog.chunks(ranked)
+        best: dict[str, ChunkRow] = {}
+        for chunk_id in ranked:
+            row = rows.get(chunk_id)
+            if row is not None and row.doc_id not in best:
+                best[row.doc_id] = row
+        hits = [_hit(row, fused[row.chunk_id], terms) for row in list(best.values())[:k]]
+        return Results(hits, count_facets(list(best.values())) if facets else {})
+
+    def _fuse(
+        self, query: str, terms: list[str], depth: int, filters: Filters, mode: str
+    ) -> dict[str, float]:
+        fused: dict[str, float] = {}
         if terms and mode != "dense":
             keyword = self.store.catalog.keyword_search(fts_match(terms), depth, filters)
             _add_ranks(fused, [cid for cid, _ in keyword])
@@ -145,19 +130,7 @@ class Retriever:
             embedding = self.store.embedder.embed_query(query)
             dense = self.store.vectors.search(embedding, depth, filters)
             _add_ranks(fused, [cid for cid, _ in dense])
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        rows = self.store.catalog.chunks(ranked)
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for chunk_id in ranked:
-            row = rows.get(chunk_id)
-            if row is None or row.doc_id in seen:
-                continue
-            seen.add(row.doc_id)
-            hits.append(_hit(row, fused[chunk_id], terms))
-            if len(hits) == k:
-                break
-        return hits
+        return fused
 
 
 def _add_ranks(fused: dict[str, float], ranked_ids: list[str]) -> None:
@@ -165,7 +138,27 @@ def _add_ranks(fused: dict[str, float], ranked_ids: list[str]) -> None:
         fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
 
 
+def count_facets(rows: list[ChunkRow]) -> dict[str, dict[str, int]]:
+    """Documents per kind, channel, person, year and month among the matching chunks."""
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+    for row in rows:
+        counts["kind"][row.kind] += 1
+        if row.channel:
+            counts["channel"][row.channel] += 1
+        for person in set(row.people):
+            counts["person"][person] += 1
+        date = _date(row.start_ts)
+        if date:
+            counts["year"][date[:4]] += 1
+            counts["month"][date[:7]] += 1
+    ordered = {name: dict(c.most_common()) for name, c in counts.items()}
+    ordered["month"] = dict(sorted(counts["month"].items()))
+    ordered["person"] = dict(counts["person"].most_common(20))
+    return ordered
+
+
 def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
+    text = snippet(row.text, terms)
     return Hit(
         doc_id=row.doc_id,
         chunk_id=row.chunk_id,
@@ -178,8 +171,9 @@ def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
         locator=row.locator,
         date=_date(row.start_ts),
         people=row.people,
-        snippet=snippet(row.text, terms),
+        snippet=text,
         score=round(score, 6),
+        highlights=[highlight(text, terms)] if terms else [],
     )
 
 
@@ -194,15 +188,11 @@ def snippet(text: str, terms: list[str], width: int = 280) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
+    best = 0
     if terms:
-
-        def overlap(line: str) -> int:
-            lower = line.lower()
-            return sum(1 for t in terms if t in lower)
-
-        best = max(range(len(lines)), key=lambda i: overlap(lines[i]))
-    else:
-        best = 0
+        patterns = [term_pattern(t) for t in terms]
+        overlap = [sum(1 for p in patterns if p.search(line)) for line in lines]
+        best = max(range(len(lines)), key=overlap.__getitem__)
     passage = lines[best]
     after = best + 1
     while len(passage) < width and after < len(lines):
@@ -211,3 +201,23 @@ def snippet(text: str, terms: list[str], width: int = 280) -> str:
     if len(passage) > width:
         passage = passage[:width].rsplit(" ", 1)[0] + " …"
     return ("… " if best > 0 else "") + passage
+
+
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Words that start like ``term`` (a crude stem, as the porter index matches them)."""
+    stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
+    return re.compile(r"\b" + re.escape(stem) + r"\w*", re.IGNORECASE)
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """``text`` HTML-escaped, with the words that match a query term in ``<mark>``."""
+    if not terms:
+        return html.escape(text)
+    pattern = re.compile("|".join(term_pattern(t).pattern for t in terms), re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
