@@ -8,6 +8,7 @@ contains. A source that fails to read is reported and leaves what was stored int
 from __future__ import annotations
 
 import hashlib
+import inspect
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from ingest.sources import ReadResult, Source, find_sources
 from search.catalog import person_terms
 from search.store import DocumentWrite, Store
 from search.vectors import VectorChunk
+
+# Settings a reader may take as keyword arguments of ``read``.
+READER_OPTIONS = ("max_zip_bytes",)
 
 Status = Literal["new", "updated", "unchanged", "failed", "skipped"]
 Progress = Callable[[str, int, int], None]
@@ -122,7 +126,7 @@ def _ingest_source(
     if previous == digest:
         return SourceOutcome(path, "unchanged")
     try:
-        result: ReadResult = source.reader.read(source.path)
+        result: ReadResult = _read(source, store)
     except ReadError as exc:
         return SourceOutcome(path, "failed", str(exc))
     except Exception as exc:  # a reader bug or a file no reader foresaw: report, go on
@@ -131,7 +135,7 @@ def _ingest_source(
     records = _unique(result.records, path, problems)
     if not records:
         return SourceOutcome(path, "failed", "no text or messages found")
-    stored = store.catalog.document_hashes(path)
+    stored = store.catalog.stored_hashes([r.doc_id for r in records])
     writes: list[DocumentWrite] = []
     keep: set[str] = set()
     for record in records:
@@ -151,6 +155,17 @@ def _ingest_source(
         documents=len(writes),
         chunks=sum(len(w.vectors) for w in writes),
     )
+
+
+def _read(source: Source, store: Store) -> ReadResult:
+    """Call the reader, passing the settings it declares as keyword options."""
+    accepted = inspect.signature(source.reader.read).parameters
+    options = {
+        name: getattr(store.settings, name)
+        for name in READER_OPTIONS
+        if name in accepted
+    }
+    return source.reader.read(source.path, **options)
 
 
 def _unique(records: list[Record], path: str, problems: list[Problem]) -> list[Record]:

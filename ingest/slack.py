@@ -10,7 +10,8 @@ Records: one per thread (parent and replies, even across day files; a deleted
 non-threaded messages (a new window starts with each day file or after a pause of more
 than 45 minutes). Keys are ``slack:<workspace>:<conversation id>:<thread ts or first ts>``
 where ``<workspace>`` is the team id found in ``users.json`` (stable from one export of
-a workspace to the next), or the export's folder/zip name when there is none.
+a workspace to the next), or ``workspace`` when there is none (never the folder or zip
+name, which changes with every export).
 
 Text: ``<@U1>`` becomes ``@Real Name``, ``<#C1|name>`` ``#name``, ``<url|label>``
 ``label (url)``, ``&lt; &gt; &amp;`` are unescaped; text-less messages fall back to their
@@ -161,12 +162,12 @@ def read(path: Path, max_zip_bytes: int = MAX_ZIP_BYTES) -> ReadResult:
     """Read a Slack export folder or zip into one record per thread or message window."""
     path = path.resolve()
     if path.is_dir():
-        return _read_tree(_DirTree(path), path.name)
+        return _read_tree(_DirTree(path))
     try:
         with zipfile.ZipFile(path) as archive:
             problems: list[Problem] = []
             tree = _open_zip(archive, path, max_zip_bytes, problems)
-            result = _read_tree(tree, path.stem)
+            result = _read_tree(tree)
     except zipfile.BadZipFile as exc:
         raise ReadError(f"not a readable zip: {exc}") from exc
     except OSError as exc:
@@ -217,10 +218,12 @@ class _Item:
     mentions: list[str] = field(default_factory=list)
 
 
-def _read_tree(tree: _Tree, root_name: str) -> ReadResult:
+def _read_tree(tree: _Tree) -> ReadResult:
     result = ReadResult()
     users = _index(tree, "users.json", required=True)
-    workspace = _workspace_id(users) or root_name
+    # Conversation ids are unique within a workspace (and in practice across them), so an
+    # export without a team id still keeps its keys from one export to the next.
+    workspace = _workspace_id(users) or "workspace"
     context = _Context.build(users, _index(tree, "channels.json", required=True))
     folders = _folders(tree.names())
     conversations = _conversations(tree, context)

@@ -213,6 +213,18 @@ class Catalog:
         )
         return {r[0]: r[1] for r in rows}
 
+    def stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        """doc_id -> content hash for these documents, whichever source holds them."""
+        found: dict[str, str] = {}
+        for start in range(0, len(doc_ids), 500):
+            batch = doc_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._db.execute(
+                f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})", batch
+            ):
+                found[row[0]] = row[1]
+        return found
+
     def write_source(
         self,
         path: str,
@@ -224,8 +236,10 @@ class Catalog:
     ) -> list[str]:
         """Record a source's new state in one transaction.
 
-        ``documents`` replace their earlier versions; documents of this source that are
-        neither replaced nor in ``keep`` are deleted. Returns the deleted doc ids.
+        ``documents`` replace their earlier versions; ``keep`` documents stay as stored and
+        now belong to this source (a newer export takes over the threads it still holds);
+        documents of this source that are neither replaced nor kept are deleted. Returns
+        the deleted doc ids.
         """
         with self.transaction() as db:
             db.execute(
@@ -247,6 +261,10 @@ class Catalog:
                 self._delete_document(db, doc_id)
             for doc in documents:
                 self._insert_document(db, path, doc)
+            db.executemany(
+                "UPDATE documents SET source = ? WHERE doc_id = ?",
+                [(path, doc_id) for doc_id in sorted(keep)],
+            )
         return gone
 
     def forget(self, path: str) -> list[str]:
@@ -484,6 +502,95 @@ class Catalog:
             "by_kind": by_kind,
             "by_source": by_origin,
         }
+
+    # --- people directory and expert finding (read only; see search/people.py) ----------
+
+    def change_marker(self) -> tuple[Any, ...]:
+        """A cheap value that changes whenever documents are written or removed."""
+        row = self._db.execute(
+            "SELECT (SELECT max(run_id) FROM runs), (SELECT max(ingested_at) FROM sources), "
+            "(SELECT count(*) FROM sources), (SELECT count(*) FROM documents), "
+            "(SELECT max(rowid) FROM chunks)"
+        ).fetchone()
+        return tuple(row)
+
+    def people_rows(self) -> list[dict[str, Any]]:
+        """Every (document, person) pair as the readers named the person."""
+        rows = self._db.execute(
+            "SELECT doc_id, name, email, user_id, handle, messages FROM document_people "
+            "ORDER BY doc_id, rowid"
+        )
+        return [dict(r) for r in rows]
+
+    def documents_index(self) -> list[dict[str, Any]]:
+        """Per document what a people directory needs: kind, title, dates, path, access."""
+        rows = self._db.execute(
+            "SELECT doc_id, kind, origin, title, created, ended, source_path, channel, "
+            "access_scope, access_members, message_count FROM documents"
+        )
+        found = []
+        for row in rows:
+            doc = dict(row)
+            doc["access_members"] = json.loads(doc["access_members"])
+            found.append(doc)
+        return found
+
+    def source_paths_of(self, reader: str) -> list[str]:
+        """The sources one reader (``slack``, ``mail``…) produced."""
+        rows = self._db.execute(
+            "SELECT path FROM sources WHERE reader = ? ORDER BY path", (reader,)
+        )
+        return [r[0] for r in rows]
+
+    def chunks_of_documents(self, doc_ids: list[str]) -> list[ChunkRow]:
+        """Every chunk of these documents, in document and reading order."""
+        found: list[ChunkRow] = []
+        for start in range(0, len(doc_ids), 500):
+            batch = doc_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found += [
+                _chunk_row(r)
+                for r in self._db.execute(
+                    f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE doc_id IN ({marks}) "
+                    "ORDER BY doc_id, position",
+                    batch,
+                )
+            ]
+        return found
+
+    def iter_chunks(self, batch: int = 2000) -> Iterator[ChunkRow]:
+        """All chunks, in rowid order, read in batches."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                f"SELECT rowid, {CHUNK_COLUMNS} FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["rowid"]
+            for row in rows:
+                values = dict(row)
+                del values["rowid"]
+                values["people"] = json.loads(values["people"])
+                yield ChunkRow(**values)
+
+    def chunk_total(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
+        """How many chunks contain each phrase (FTS5 phrase match on the text column)."""
+        counts: dict[str, int] = {}
+        for phrase in phrases:
+            match = 'text : "' + phrase.replace('"', '""') + '"'
+            try:
+                row = self._db.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
+                ).fetchone()
+            except sqlite3.OperationalError:
+                row = (0,)
+            counts[phrase] = int(row[0])
+        return counts
 
 
 DOCUMENT_FIELDS = (

@@ -187,11 +187,12 @@ def test_slack_keys_stay_the_same_in_a_newer_export_of_the_workspace(tmp_path: P
     assert old_keys < new_keys
 
 
-def test_slack_key_falls_back_to_export_name_without_team_id(tmp_path: Path) -> None:
+def test_slack_key_without_team_id_does_not_depend_on_the_export_name(tmp_path: Path) -> None:
     users = [{"id": "U1", "name": "priya"}]
     days = {"release/2025-03-05.json": [msg(0, "a")]}
-    record = only(slack.read(make_export(tmp_path / "acme-export", days, users=users)).records)
-    assert record.key == f"slack:acme-export:C1:{ts(0)}"
+    march = only(slack.read(make_export(tmp_path / "export-march", days, users=users)).records)
+    april = only(slack.read(make_export(tmp_path / "export-april", days, users=users)).records)
+    assert march.key == april.key == f"slack:workspace:C1:{ts(0)}"
 
 
 # --- text -----------------------------------------------------------------------------------
