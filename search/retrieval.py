@@ -1,4 +1,4 @@
-"""Search: the dense leg (Chroma) and the keyword leg (SQLite FTS5), fused by reciprocal rank.
+"""Search: the dense leg (Chroma) and the keyword leg (SQLite FTS5), blended and reranked.
 
 Both legs apply the filters themselves (never after a top-k cut); hits are collapsed to
 one per document or conversation, with a snippet, highlights and facets.
@@ -16,8 +16,9 @@ from typing import Any
 from search.catalog import ChunkRow, Filters
 from search.store import Store
 
-RRF_K = 60
-MODES = ("keyword", "dense", "hybrid")
+RRF_K = 60  # reciprocal-rank fusion constant, for callers that fuse ranked lists themselves
+MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
+DEFAULT_MODE = "hybrid+rerank"
 WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 STOPWORDS = frozenset(
     """a an and are as at be but by did do does for from had has have how i in is it its of on
@@ -74,19 +75,28 @@ def fts_match(terms: list[str]) -> str:
 
 
 class Retriever:
-    """Hybrid retrieval over a :class:`Store`."""
+    """Hybrid retrieval over a :class:`Store`.
+
+    ``hybrid`` blends the two legs' scores: the keyword leg's BM25 divided by the best
+    BM25 of the query, weighted ``keyword_weight``, plus the dense leg's cosine similarity
+    weighted ``1 - keyword_weight``. ``hybrid+rerank`` then adds a term-proximity bonus
+    to the best candidates. Weights come from the settings; ``watercooler eval --compare``
+    measures every mode.
+    """
 
     def __init__(self, store: Store, candidates: int = 50) -> None:
         self.store = store
         self.candidates = candidates
+        self.keyword_weight = store.settings.keyword_weight
+        self.proximity_weight = store.settings.proximity_weight
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = DEFAULT_MODE
     ) -> list[Hit]:
         """The ``k`` best documents for ``query``, one hit (its best chunk) per document.
 
-        ``mode`` picks the legs: ``keyword`` (FTS5), ``dense`` (Chroma) or ``hybrid`` (both,
-        fused by reciprocal rank).
+        ``mode`` is one of :data:`MODES`: ``keyword`` (FTS5), ``dense`` (Chroma),
+        ``hybrid`` (both, scores blended) or ``hybrid+rerank`` (the default).
         """
         return self.run(query, k, filters, mode).hits
 
@@ -95,7 +105,7 @@ class Retriever:
         query: str,
         k: int = 10,
         filters: Filters | None = None,
-        mode: str = "hybrid",
+        mode: str = DEFAULT_MODE,
         facets: bool = False,
     ) -> Results:
         """Search, and count facets over the whole candidate pool when ``facets`` is set."""
@@ -108,34 +118,74 @@ class Retriever:
                 "run `watercooler ingest PATH` first"
             )
         terms = query_terms(query)
-        fused = self._fuse(query, terms, max(self.candidates, k * 5), filters, mode)
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        rows = self.store.catalog.chunks(ranked)
-        best: dict[str, ChunkRow] = {}
-        for chunk_id in ranked:
-            row = rows.get(chunk_id)
-            if row is not None and row.doc_id not in best:
-                best[row.doc_id] = row
-        hits = [_hit(row, fused[row.chunk_id], terms) for row in list(best.values())[:k]]
-        return Results(hits, count_facets(list(best.values())) if facets else {})
+        best: dict[str, tuple[ChunkRow, float]] = {}
+        for row, score in self.chunks(query, max(self.candidates, k * 5), filters, mode):
+            best.setdefault(row.doc_id, (row, score))
+        hits = [_hit(row, score, terms) for row, score in list(best.values())[:k]]
+        pool = [row for row, _ in best.values()]
+        return Results(hits, count_facets(pool) if facets else {})
 
-    def _fuse(
+    def chunks(
+        self, query: str, depth: int, filters: Filters | None = None, mode: str = DEFAULT_MODE
+    ) -> list[tuple[ChunkRow, float]]:
+        """Matching chunks (not collapsed per document) with their scores, best first."""
+        filters = filters or Filters()
+        terms = query_terms(query)
+        scores = self._blend(query, terms, depth, filters, mode)
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        rows = self.store.catalog.chunks(ranked)
+        if mode == "hybrid+rerank" and terms:
+            ranked = self._rerank(ranked, rows, scores, terms)
+        return [(rows[c], scores[c]) for c in ranked if c in rows]
+
+    def _blend(
         self, query: str, terms: list[str], depth: int, filters: Filters, mode: str
     ) -> dict[str, float]:
-        fused: dict[str, float] = {}
-        if terms and mode != "dense":
+        scores: dict[str, float] = {}
+        keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
+        if terms and keyword_weight > 0:
             keyword = self.store.catalog.keyword_search(fts_match(terms), depth, filters)
-            _add_ranks(fused, [cid for cid, _ in keyword])
-        if mode != "keyword":
+            top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
+            for chunk_id, bm25 in keyword:
+                scores[chunk_id] = keyword_weight * bm25 / top
+        if keyword_weight < 1:
             embedding = self.store.embedder.embed_query(query)
-            dense = self.store.vectors.search(embedding, depth, filters)
-            _add_ranks(fused, [cid for cid, _ in dense])
-        return fused
+            for chunk_id, cosine in self.store.vectors.search(embedding, depth, filters):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
+        return scores
+
+    def _rerank(
+        self,
+        ranked: list[str],
+        rows: dict[str, ChunkRow],
+        scores: dict[str, float],
+        terms: list[str],
+        top: int = 30,
+    ) -> list[str]:
+        """Add a bonus for query terms found close together to the ``top`` candidates."""
+        patterns = [term_pattern(t) for t in terms]
+        for chunk_id in ranked[:top]:
+            row = rows.get(chunk_id)
+            if row is not None:
+                scores[chunk_id] += self.proximity_weight * proximity(row.text, patterns)
+        head = sorted(ranked[:top], key=scores.__getitem__, reverse=True)
+        return head + ranked[top:]
 
 
-def _add_ranks(fused: dict[str, float], ranked_ids: list[str]) -> None:
-    for rank, chunk_id in enumerate(ranked_ids):
-        fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+def proximity(text: str, patterns: list[re.Pattern[str]], window: int = 12) -> float:
+    """The largest share of query terms found within ``window`` consecutive words."""
+    if not patterns:
+        return 0.0
+    words = WORD.findall(text)
+    hits = [
+        (i, n) for i, word in enumerate(words) for n, p in enumerate(patterns) if p.fullmatch(word)
+    ]
+    best, start = 0, 0
+    for end in range(len(hits)):
+        while hits[end][0] - hits[start][0] >= window:
+            start += 1
+        best = max(best, len({n for _, n in hits[start : end + 1]}))
+    return best / len(patterns)
 
 
 def count_facets(rows: list[ChunkRow]) -> dict[str, dict[str, int]]:
