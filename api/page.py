@@ -36,7 +36,7 @@ PAGE_HEADERS = {
 def mount_page(app: FastAPI) -> None:
     """Serve the search page at ``/`` and its assets under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.get("/", include_in_schema=False)(index)
+    app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)(index)
 
 
 def index() -> FileResponse:

@@ -101,7 +101,7 @@ def read(path: Path) -> ReadResult:
 def build_record(path: Path, fmt: str, parsed: Parsed) -> Record:
     """The record for parsed content: title, kind, sections (or messages), people."""
     title = parsed.title or _first_title(parsed.blocks) or _stem_title(path)
-    created = parsed.created or _mtime(path)
+    created = parsed.created or parse_date(path.stem) or _mtime(path)
     author = [parsed.author] if parsed.author else []
     messages = pasted_transcript(parsed.blocks) if fmt == "docx" else None
     if messages:
