@@ -28,6 +28,8 @@ from search.settings import Settings  # noqa: E402
 from search.store import Store  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
+REAL_CONVERSATIONS = ("slack-export", "discord", "teams", "email", "transcripts")
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -40,10 +42,45 @@ def queries(n: int) -> list[str]:
     return [base[i % len(base)] for i in range(n)]
 
 
+def chat_throughput(folders: list[Path], tmp: Path) -> None:
+    """Conversation ingest in messages per second, against embedding each message alone."""
+    store = Store.open(Settings(home=tmp / "chat-home"))
+    store.embedder.embed_query("load the model")
+    started = time.perf_counter()
+    ingest(folders, store, exclude=("PROVENANCE.md", "README*"))
+    seconds = time.perf_counter() - started
+    counts = store.catalog.counts()
+    messages = sum(
+        row["messages"]
+        for kind, row in counts["by_kind"].items()
+        if kind in ("chat", "email", "transcript")
+    )
+    texts = [
+        line.split(": ", 1)[-1]
+        for (text,) in store.catalog._db.execute(
+            "SELECT text FROM chunks WHERE kind IN ('chat', 'email', 'transcript')"
+        )
+        for line in text.splitlines()
+    ][:messages]
+    started = time.perf_counter()
+    store.embedder.embed_texts(texts)
+    raw = len(texts) / (time.perf_counter() - started)
+    store.close()
+    names = ", ".join(p.name for p in folders)
+    print(f"conversations from {names}:")
+    print(f"  {messages} messages in {counts['chunks']} chunks, ingested in {seconds:.2f} s")
+    print(f"  ingest                  {messages / seconds:8.1f} messages/s")
+    print(f"  raw model, one message each {raw:8.1f} messages/s")
+    print(f"  ingest / raw embedding  {messages / seconds / raw:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=REPO / "api" / "sample_org")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument(
+        "--real", action="store_true", help="also time chat ingest of ../shared/samples"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "source"
@@ -100,6 +137,14 @@ def main() -> None:
             f"p95 {percentile(latencies, 0.95):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
             f"mean {statistics.mean(latencies):.1f} ms"
         )
+        sample_chat = [source / "chat", source / "mail", source / "transcripts"]
+        chat_throughput([p for p in sample_chat if p.exists()], Path(tmp) / "org")
+        shared = REPO.parent / "shared" / "samples"
+        if args.real and shared.is_dir():
+            real = [
+                shared / n for n in ("slack-export", "discord", "teams", "email", "transcripts")
+            ]
+            chat_throughput([p for p in real if p.exists()], Path(tmp) / "real")
 
 
 if __name__ == "__main__":
