@@ -80,24 +80,53 @@ def build(store: Store, n_chunks: int, sentences, names, vectors, rng: random.Ra
             v = (v / np.linalg.norm(v)).astype(float).tolist()
             ts = created + p * 600
             chunk_id = f"{doc_id}:{p}"
-            chunks.append({
-                "chunk_id": chunk_id, "doc_id": doc_id, "position": p, "heading": "",
-                "locator": f"line {p * 10 + 1}", "source_path": f"/synthetic/{doc_id}.txt",
-                "text": text, "people": people, "start_ts": ts, "end_ts": ts + 300,
-            })
-            meta = {"kind": kind, "origin": "synthetic", "position": p, "channel": f"#c{d % 40}",
-                    "people_terms": person_terms(people), "start_ts": ts, "end_ts": ts + 300}
+            chunks.append(
+                {
+                    "chunk_id": chunk_id,
+                    "doc_id": doc_id,
+                    "position": p,
+                    "heading": "",
+                    "locator": f"line {p * 10 + 1}",
+                    "source_path": f"/synthetic/{doc_id}.txt",
+                    "text": text,
+                    "people": people,
+                    "start_ts": ts,
+                    "end_ts": ts + 300,
+                }
+            )
+            meta = {
+                "kind": kind,
+                "origin": "synthetic",
+                "position": p,
+                "channel": f"#c{d % 40}",
+                "people_terms": person_terms(people),
+                "start_ts": ts,
+                "end_ts": ts + 300,
+            }
             vecs.append(VectorChunk(chunk_id, doc_id, text, v, meta))
         row = {
-            "doc_id": doc_id, "kind": kind, "origin": "synthetic",
-            "source_path": f"/synthetic/{doc_id}.txt", "title": f"Synthetic {kind} {d}",
-            "created": created, "ended": created + per_doc * 600, "channel": f"#c{d % 40}",
-            "thread": None, "participants": [{"name": n} for n in people],
-            "access_scope": "public", "access_members": [], "content_hash": doc_id,
-            "message_count": 0, "chunks": chunks,
+            "doc_id": doc_id,
+            "kind": kind,
+            "origin": "synthetic",
+            "source_path": f"/synthetic/{doc_id}.txt",
+            "title": f"Synthetic {kind} {d}",
+            "created": created,
+            "ended": created + per_doc * 600,
+            "channel": f"#c{d % 40}",
+            "thread": None,
+            "participants": [{"name": n} for n in people],
+            "access_scope": "public",
+            "access_members": [],
+            "content_hash": doc_id,
+            "message_count": 0,
+            "chunks": chunks,
         }
         store.write_source(
-            f"/synthetic/{doc_id}.txt", "synthetic", doc_id, None, [DocumentWrite(row, vecs)],
+            f"/synthetic/{doc_id}.txt",
+            "synthetic",
+            doc_id,
+            None,
+            [DocumentWrite(row, vecs)],
             set(),
         )
         if d % 1000 == 999:
@@ -126,11 +155,15 @@ def main() -> None:
         store = Store.open(settings)
         started = time.perf_counter()
         build(store, args.chunks, sentences, names, vectors, rng)
-        print(f"built {store.catalog.counts()['chunks']} chunks "
-              f"in {time.perf_counter() - started:.0f} s")
+        print(
+            f"built {store.catalog.counts()['chunks']} chunks "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
         store.close()
-        base = [json.loads(line)["query"] for line in
-                (REPO / "tests" / "data" / "search_queries.jsonl").read_text().splitlines()]
+        base = [
+            json.loads(line)["query"]
+            for line in (REPO / "tests" / "data" / "search_queries.jsonl").read_text().splitlines()
+        ]
         queries = [base[i % len(base)] for i in range(args.queries)]
         person = names[0]
         cases = {
@@ -138,8 +171,12 @@ def main() -> None:
             "kind=chat": {"kind": "chat"},
             f"person={person}": {"person": person},
             "since/until (2 months)": {"since": "2024-05-01", "until": "2024-06-30"},
-            "all filters": {"kind": "chat", "person": person, "since": "2024-01-01",
-                            "until": "2024-12-31"},
+            "all filters": {
+                "kind": "chat",
+                "person": person,
+                "since": "2024-01-01",
+                "until": "2024-12-31",
+            },
         }
         with LiveServer(settings) as server, httpx.Client(base_url=server.url, timeout=60) as c:
             c.get("/search", params={"q": "warm up"})
@@ -148,8 +185,10 @@ def main() -> None:
         print(f"/search over HTTP at {args.chunks} chunks, {args.queries} queries each:")
         for name, lat in results.items():
             p50, p99 = percentile(lat, 0.5), percentile(lat, 0.99)
-            print(f"  {name:28s} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-                  f"x{p50 / base_p50:4.2f} of unfiltered p50")
+            print(
+                f"  {name:28s} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+                f"x{p50 / base_p50:4.2f} of unfiltered p50"
+            )
 
 
 if __name__ == "__main__":
