@@ -114,6 +114,10 @@ def search(
     kind: Annotated[
         list[str] | None, typer.Option(help=f"Only this kind ({', '.join(KINDS)}).")
     ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Only this format (slack, mbox, markdown, …).")
+    ] = None,
+    channel: Annotated[list[str] | None, typer.Option(help="Only this channel.")] = None,
     person: Annotated[str | None, typer.Option(help="Only passages naming this person.")] = None,
     since: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")
@@ -121,7 +125,12 @@ def search(
     until: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    facets: Annotated[
+        bool, typer.Option(help="Also print counts by kind, channel, person and year.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print hits (and facets) as JSON.")
+    ] = False,
 ) -> None:
     """Search everything ingested and print the best hits."""
     from api.app import day_end, day_start
@@ -135,20 +144,24 @@ def search(
         raise typer.Exit(2)
     filters = Filters(
         kinds=tuple(kind or ()),
+        sources=tuple(source or ()),
+        channels=tuple(channel or ()),
         person=person,
         since=day_start(_day(since)),
         until=day_end(_day(until)),
     )
     store = _open_store()
     try:
-        hits = Retriever(store).search(query, k=k, filters=filters)
+        results = Retriever(store).run(query, k=k, filters=filters, facets=facets)
     except (EmptyStoreError, VectorStoreUnavailable) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_UNAVAILABLE) from exc
     finally:
         store.close()
+    hits = results.hits
     if as_json:
-        _print_json([h.as_dict() for h in hits])
+        hit_dicts = [h.as_dict() for h in hits]
+        _print_json({"hits": hit_dicts, "facets": results.facets} if facets else hit_dicts)
     else:
         for n, hit in enumerate(hits, 1):
             where = f"{hit.source_path}" + (f" ({hit.locator})" if hit.locator else "")
@@ -161,6 +174,10 @@ def search(
             console.print(f"   {hit.snippet}", highlight=False)
         if not hits:
             console.print("no hits")
+        for name, counts in results.facets.items():
+            if name != "month" and counts:
+                line = ", ".join(f"{value} {n}" for value, n in list(counts.items())[:8])
+                console.print(f"[bold]{name}[/bold]: {line}", highlight=False)
     if not hits:
         raise typer.Exit(EXIT_FAILED)
 
