@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from api import schemas
+from api import ask, schemas
 from api.page import mount_page
 from ingest.records import KINDS
 from search.catalog import Filters
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
         return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     mount_page(app)
+    app.include_router(ask.router)
     app.get("/healthz", response_model=schemas.Health, operation_id="health", tags=["service"])(
         health
     )

@@ -333,5 +333,13 @@ def _run_line(summary: dict[str, Any]) -> str:
     return ", ".join(f"{k} {summary.get(k, 0)}" for k in keys)
 
 
+def _register_feature_commands() -> None:
+    from api.ask import ask_cli
+
+    app.command(name="ask")(ask_cli)
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":
     app()

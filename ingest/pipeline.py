@@ -160,11 +160,7 @@ def _ingest_source(
 def _read(source: Source, store: Store) -> ReadResult:
     """Call the reader, passing the settings it declares as keyword options."""
     accepted = inspect.signature(source.reader.read).parameters
-    options = {
-        name: getattr(store.settings, name)
-        for name in READER_OPTIONS
-        if name in accepted
-    }
+    options = {name: getattr(store.settings, name) for name in READER_OPTIONS if name in accepted}
     return source.reader.read(source.path, **options)
 
 
