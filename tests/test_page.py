@@ -72,6 +72,9 @@ MEASURE_FIRST_RESULT = """() => {
   }).observe(results, { childList: true });
 }"""
 
+# CI machines are small and shared: give assertions the same 10 s as page actions.
+expect.set_options(timeout=10_000)
+
 
 class Pages:
     """Opens browser pages that may only talk to 127.0.0.1, and records what they tried."""
