@@ -17,9 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The sample organization's people.yaml (teams, who left) unless another one is configured.
 run: setup
 	$(BIN)/watercooler ingest $(SAMPLE) || [ $$? -eq 1 ]
-	$(BIN)/watercooler serve
+	WATERCOOLER_PEOPLE_FILE="$${WATERCOOLER_PEOPLE_FILE:-$(CURDIR)/api/sample_people.yaml}" \
+	  $(BIN)/watercooler serve
 
 # The page tests drive Debian's Chromium (no browser download); root installs it with apt.
 browser:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from api import ask, schemas
+from api import ask, people, schemas
 from api.page import mount_page
 from ingest.records import KINDS
 from search.catalog import Filters
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
 
     mount_page(app)
     app.include_router(ask.router)
+    app.include_router(people.router)
     app.get("/healthz", response_model=schemas.Health, operation_id="health", tags=["service"])(
         health
     )

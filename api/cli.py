@@ -335,8 +335,11 @@ def _run_line(summary: dict[str, Any]) -> str:
 
 def _register_feature_commands() -> None:
     from api.ask import ask_cli
+    from api.people import eval_experts_cli, experts_cli
 
     app.command(name="ask")(ask_cli)
+    app.command(name="experts")(experts_cli)
+    app.command(name="eval-experts")(eval_experts_cli)
 
 
 _register_feature_commands()

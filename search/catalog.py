@@ -575,6 +575,22 @@ class Catalog:
                 values["people"] = json.loads(values["people"])
                 yield ChunkRow(**values)
 
+    def sample_chunk_texts(self, limit: int, kinds: tuple[str, ...]) -> list[str]:
+        """About ``limit`` texts of chunks of these kinds, spread evenly (deterministic)."""
+        marks = ",".join("?" * len(kinds))
+        total = self._db.execute(
+            f"SELECT count(*) FROM chunks WHERE kind IN ({marks})", kinds
+        ).fetchone()[0]
+        step = max(1, total // max(limit, 1))
+        rows = self._db.execute(
+            f"SELECT text FROM chunks WHERE kind IN ({marks}) AND rowid % ? = 0 LIMIT ?",
+            (*kinds, step, limit),
+        )
+        return [r[0] for r in rows]
+
+    def document_titles(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT title FROM documents")]
+
     def chunk_total(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
