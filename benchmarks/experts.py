@@ -30,7 +30,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import httpx  # noqa: E402
 from search_at_scale import build, percentile, seed_material  # noqa: E402
 
-from api import people as people_api  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from search.experts import MODELS, ExpertFinder, evaluate, load_topics  # noqa: E402
 from search.people import directory_for  # noqa: E402
@@ -86,9 +85,6 @@ def latency(tmp: Path, chunks: int, queries: int, home: Path | None) -> None:
     topics = [t.topic for t in load_topics(SAMPLE_TOPICS)]
     asked = [topics[i % len(topics)] for i in range(queries)]
     server = LiveServer(settings)
-    app = server.server.config.app
-    if not any(getattr(route, "path", None) == "/experts" for route in app.routes):
-        app.include_router(people_api.router)
     with server, httpx.Client(base_url=server.url, timeout=600) as client:
         started = time.perf_counter()
         client.get("/experts", params={"q": "warm up"}).raise_for_status()

@@ -24,7 +24,7 @@ import numpy as np
 
 from ingest.records import CONVERSATION_KINDS
 from search.catalog import ChunkRow, Filters
-from search.retrieval import STOPWORDS, WORD, EmptyStoreError, fts_match, query_terms
+from search.retrieval import STOPWORDS, WORD, EmptyStoreError, query_terms
 from search.store import Store
 
 # Confidence at or above which an answer is given; below it the answer abstains. Calibrated
@@ -326,10 +326,10 @@ class Answerer:
         """Both legs fused by reciprocal rank, each dense hit's cosine, the question vector."""
         legs: list[list[str]] = []
         if words:
-            keyword = self.store.catalog.keyword_search(fts_match(words), DEPTH, filters)
+            keyword = self.store.catalog.keyword_search(words, DEPTH, filters)
             legs.append([cid for cid, _ in keyword])
         vector = np.asarray(self.store.embedder.embed_query(question), dtype=np.float32)
-        dense = self.store.vectors.search(vector.tolist(), DEPTH, filters)
+        dense = self.store.nearest(vector.tolist(), DEPTH, filters)
         legs.append([cid for cid, _ in dense])
         fused: dict[str, float] = {}
         for ranked in legs:

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+# Keyword scoring is weighted by field: title, heading, people, text.
+BM25 = "bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0)"
+# How many postings one keyword query may score (see Catalog.keyword_search).
+POSTING_BUDGET = 20_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +70,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     end_ts REAL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- Covers the filter columns, so filtering reads this index, not rows with their long text.
+CREATE INDEX IF NOT EXISTS chunks_filter
+    ON chunks(chunk_id, kind, origin, channel, start_ts, end_ts, people_terms);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, heading, people, text,
@@ -399,20 +406,81 @@ class Catalog:
                 found[row["chunk_id"]] = _chunk_row(row)
         return found
 
-    def keyword_search(self, match: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
-        """(chunk_id, bm25 score; higher is better) for an FTS5 MATCH expression."""
+    def passing(self, filters: Filters, chunk_ids: list[str] | None = None) -> list[str]:
+        """The chunk ids (of ``chunk_ids``, else of the whole store) that pass ``filters``."""
         where, params = _filter_sql(filters, alias="c")
-        sql = (
-            "SELECT c.chunk_id, -bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0) AS score "
-            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            f"WHERE chunks_fts MATCH ? {where} ORDER BY bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0) "
-            "LIMIT ?"
-        )
+        if chunk_ids is None:
+            return [
+                r[0]
+                for r in self._db.execute(f"SELECT chunk_id FROM chunks c WHERE 1{where}", params)
+            ]
+        found: list[str] = []
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found += [
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT chunk_id FROM chunks c WHERE chunk_id IN ({marks}){where}",
+                    [*batch, *params],
+                )
+            ]
+        return found
+
+    def keyword_search(
+        self, terms: list[str], limit: int, filters: Filters
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score; higher is better) of chunks matching any of ``terms``.
+
+        Terms are scored rarest first until their postings exceed :data:`POSTING_BUDGET`;
+        the commoner ones left out carry little evidence (a low IDF) but cost the most to
+        score, so a query's cost stays bounded as the index grows. Small stores score every
+        term.
+        """
+        kept = self._within_budget(terms)
+        if not kept:
+            return []
+        match = " OR ".join(_quoted(t) for t in kept)
+        where, params = _filter_sql(filters, alias="c")
+        if where:
+            sql = (
+                f"SELECT c.chunk_id, -{BM25} FROM chunks_fts "
+                "JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ? {where} ORDER BY {BM25} LIMIT ?"
+            )
+        else:  # rank in the FTS table alone, then join the few rows kept
+            sql = (
+                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
+                "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) m "
+                "JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
+            )
         try:
             rows = self._db.execute(sql, [match, *params, limit]).fetchall()
         except sqlite3.OperationalError:
             return []
         return [(r[0], float(r[1])) for r in rows]
+
+    def _within_budget(self, terms: list[str]) -> list[str]:
+        postings = {t: self._postings(t) for t in terms}
+        kept: list[str] = []
+        spent = 0
+        for term in sorted(terms, key=postings.__getitem__):
+            if kept and spent + postings[term] > POSTING_BUDGET:
+                break
+            kept.append(term)
+            spent += postings[term]
+        return [t for t in terms if t in kept]
+
+    def _postings(self, term: str) -> int:
+        """How many chunks match ``term``, counted up to just past the budget."""
+        try:
+            row = self._db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (_quoted(term), POSTING_BUDGET + 1),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0])
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
@@ -657,3 +725,8 @@ def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
         parts.append(f"{alias}.start_ts <= ?")
         params.append(filters.until)
     return "".join(f" AND {p}" for p in parts), params
+
+
+def _quoted(term: str) -> str:
+    """``term`` as an FTS5 string (a phrase when it has several tokens), no syntax leaking."""
+    return '"' + term.replace('"', '""') + '"'

@@ -58,7 +58,6 @@ from search.retrieval import (
     RRF_K,
     STOPWORDS,
     EmptyStoreError,
-    fts_match,
     query_terms,
     snippet,
     term_pattern,
@@ -276,9 +275,9 @@ class ExpertFinder:
         terms = query_terms(topic)
         legs: list[list[str]] = []
         if terms:
-            keyword = self.store.catalog.keyword_search(fts_match(terms), self.depth, filters)
+            keyword = self.store.catalog.keyword_search(terms, self.depth, filters)
             legs.append([cid for cid, _ in keyword])
-        legs.append([cid for cid, _ in self.store.vectors.search(vector, self.depth, filters)])
+        legs.append([cid for cid, _ in self.store.nearest(vector, self.depth, filters)])
         for ranked in legs:
             for rank, chunk_id in enumerate(ranked):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)

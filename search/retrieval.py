@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ STOPWORDS = frozenset(
     will with you your about into any can could should would""".split()
 )
 FACET_FIELDS = ("kind", "channel", "person", "year", "month")
+_LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 
 
 class EmptyStoreError(RuntimeError):
@@ -67,11 +69,6 @@ def query_terms(query: str) -> list[str]:
     """The words of a query that carry meaning, lower-cased, in order, without repeats."""
     words = [w.lower().strip("'-") for w in WORD.findall(query)]
     return list(dict.fromkeys(w for w in words if w and w not in STOPWORDS))
-
-
-def fts_match(terms: list[str]) -> str:
-    """An FTS5 expression matching any of the terms (each quoted, so no syntax leaks in)."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 class Retriever:
@@ -141,16 +138,22 @@ class Retriever:
     def _blend(
         self, query: str, terms: list[str], depth: int, filters: Filters, mode: str
     ) -> dict[str, float]:
-        scores: dict[str, float] = {}
         keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
+        # The dense leg (embedding the query, then Chroma) runs in a worker thread while
+        # the keyword leg runs here: both release the GIL, so they overlap.
+        dense = None
+        if keyword_weight < 1:
+            dense = _LEGS.submit(
+                lambda: self.store.nearest(self.store.embedder.embed_query(query), depth, filters)
+            )
+        scores: dict[str, float] = {}
         if terms and keyword_weight > 0:
-            keyword = self.store.catalog.keyword_search(fts_match(terms), depth, filters)
+            keyword = self.store.catalog.keyword_search(terms, depth, filters)
             top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
             for chunk_id, bm25 in keyword:
                 scores[chunk_id] = keyword_weight * bm25 / top
-        if keyword_weight < 1:
-            embedding = self.store.embedder.embed_query(query)
-            for chunk_id, cosine in self.store.vectors.search(embedding, depth, filters):
+        if dense is not None:
+            for chunk_id, cosine in dense.result():
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
         return scores
 

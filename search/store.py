@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from search.catalog import Catalog
+from search.catalog import Catalog, Filters
 from search.embeddings import Embedder, load_embedder
 from search.settings import Settings
 from search.vectors import VectorChunk, Vectors, chroma_client
+
+# A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
+OVERFETCH = 1000
 
 
 @dataclass(slots=True)
@@ -41,6 +44,26 @@ class Store:
     @cached_property
     def embedder(self) -> Embedder:
         return load_embedder(self.settings.model_path)
+
+    def nearest(
+        self, embedding: list[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` nearest chunks that pass ``filters``.
+
+        A filtered query takes the :data:`OVERFETCH` nearest chunks unfiltered and keeps
+        those the catalog passes: when ``k`` pass, they are the ``k`` nearest that pass.
+        Otherwise (a narrow filter) Chroma searches just the chunks the catalog passes.
+        Either way the filter applies before the top-k cut, and both are much faster than
+        Chroma's metadata filter over a large collection.
+        """
+        if not filters:
+            return self.vectors.search(embedding, k)
+        near = self.vectors.search(embedding, max(k, OVERFETCH))
+        passing = set(self.catalog.passing(filters, [chunk_id for chunk_id, _ in near]))
+        kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
+        if len(kept) >= k or len(near) < max(k, OVERFETCH):
+            return kept[:k]
+        return self.vectors.search(embedding, k, ids=self.catalog.passing(filters))
 
     def close(self) -> None:
         self.catalog.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from search import catalog as catalog_module
+from search import store as store_module
 from search.catalog import Filters
 from search.evaluation import evaluate, load_queries
 from search.retrieval import MODES, Retriever, highlight, proximity, query_terms, term_pattern
@@ -49,6 +52,34 @@ def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_store: Stor
         "pricing change per technician", k=5, filters=Filters(kinds=("transcript",))
     )
     assert hits and all(h.kind == "transcript" for h in hits)
+
+
+@pytest.mark.parametrize("overfetch", [1000, 3], ids=["overfetch", "narrow-fallback"])
+def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch, overfetch: int
+) -> None:
+    monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
+    filters = Filters(kinds=("email", "transcript"), since=1.7e9)
+    embedding = sample_store.embedder.embed_query("who is on call for the database migration")
+    passing = set(sample_store.catalog.passing(filters))
+    everything = sample_store.vectors.search(embedding, sample_store.vectors.count())
+    expected = [chunk_id for chunk_id, _ in everything if chunk_id in passing][:8]
+    found = sample_store.nearest(embedding, 8, filters)
+    assert [chunk_id for chunk_id, _ in found] == expected
+    assert len(expected) == 8
+
+
+def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_store.catalog
+    common, rare = "pricing", "ops-412"
+    assert catalog._postings(common) > catalog._postings(rare) > 0
+    full = catalog.keyword_search([common, rare], 50, Filters())
+    monkeypatch.setattr(catalog_module, "POSTING_BUDGET", catalog._postings(rare))
+    budgeted = catalog.keyword_search([common, rare], 50, Filters())
+    assert len(budgeted) < len(full)
+    assert {c for c, _ in budgeted} == {c for c, _ in catalog.keyword_search([rare], 50, Filters())}
 
 
 def test_filters_combine_channel_source_and_dates(sample_store: Store) -> None:
