@@ -7,7 +7,8 @@ TOPICS.jsonl [--compare]`` (:func:`eval_experts_cli`). Exit codes as in :mod:`ap
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,25 +16,19 @@ from typing import Annotated, Any
 import typer
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
-from rich.console import Console
 from rich.table import Table
 
+from ingest.records import KINDS
 from search.catalog import Filters
 from search.experts import DEFAULT_MODEL, MODELS, Expert, ExpertFinder
 from search.people import Directory, PeopleFileError, Person, directory_for, person_topics
 from search.retrieval import EmptyStoreError
-from search.settings import Settings
 from search.store import Store
 from search.vectors import VectorStoreUnavailable
 
-KINDS = ("meeting_notes", "memo", "chat", "email", "transcript")
-EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
 
 router = APIRouter()
-console = Console(soft_wrap=True)
-errors = Console(stderr=True)
 
 
 # ---------------------------------------------------------------------------- response models
@@ -290,16 +285,22 @@ def _expert_item(expert: Expert) -> ExpertItem:
 # ---------------------------------------------------------------------------- command line
 
 
-def _open_store() -> Store:
+@contextmanager
+def _finder() -> Iterator[ExpertFinder]:
+    """An expert finder over the configured store; store and people.yaml errors exit."""
+    from api.cli import EXIT_UNAVAILABLE, _open_store, errors
+
+    store = _open_store()
     try:
-        return Store.open(Settings())
-    except (ValueError, OSError) as exc:
+        yield ExpertFinder(store)
+    except (EmptyStoreError, VectorStoreUnavailable) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_UNAVAILABLE) from exc
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    except PeopleFileError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    finally:
+        store.close()
 
 
 def experts_cli(
@@ -321,6 +322,7 @@ def experts_cli(
 ) -> None:
     """Who knows about TOPIC: ranked people with the conversations that show it."""
     from api.app import day_end, day_start
+    from api.cli import EXIT_FAILED, _print_json
 
     _check_choice("--kind", kind or (), KINDS)
     _check_choice("--model", (model,), MODELS)
@@ -329,17 +331,8 @@ def experts_cli(
         since=day_start(since.date() if since else None),
         until=day_end(until.date() if until else None),
     )
-    store = _open_store()
-    try:
-        found = ExpertFinder(store).find(topic, k=k, filters=filters, model=model)
-    except (EmptyStoreError, VectorStoreUnavailable) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_UNAVAILABLE) from exc
-    except PeopleFileError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
-    finally:
-        store.close()
+    with _finder() as finder:
+        found = finder.find(topic, k=k, filters=filters, model=model)
     if as_json:
         _print_json([_expert_item(e).model_dump() for e in found])
     else:
@@ -349,6 +342,8 @@ def experts_cli(
 
 
 def _print_experts(found: list[Expert]) -> None:
+    from api.cli import console
+
     for n, expert in enumerate(found, 1):
         left = "  [yellow](left)[/yellow]" if expert.left else ""
         console.print(f"[bold]{n}. {expert.name}[/bold]  [dim]{expert.score:.3f}[/dim]{left}")
@@ -362,6 +357,8 @@ def _print_experts(found: list[Expert]) -> None:
 
 
 def _check_choice(option: str, values: Any, allowed: tuple[str, ...]) -> None:
+    from api.cli import errors
+
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         errors.print(
@@ -381,6 +378,7 @@ def eval_experts_cli(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Score expert finding on labelled topics: P@1 and MAP@10 per model."""
+    from api.cli import _print_json, console, errors
     from search.experts import evaluate, load_topics
 
     if not topics.is_file():
@@ -392,18 +390,8 @@ def eval_experts_cli(
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
-    store = _open_store()
-    finder = ExpertFinder(store)
-    try:
+    with _finder() as finder:
         reports = {m: evaluate(finder, labelled, m) for m in (MODELS if compare else (model,))}
-    except (EmptyStoreError, VectorStoreUnavailable) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_UNAVAILABLE) from exc
-    except PeopleFileError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
-    finally:
-        store.close()
     if as_json:
         _print_json(reports)
         return
