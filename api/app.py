@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time
@@ -13,15 +15,19 @@ from fastapi.responses import JSONResponse
 from api import ask, people, schemas
 from api.page import mount_page
 from ingest.records import KINDS
+from search import experts
 from search.catalog import Filters
 from search.retrieval import EmptyStoreError, Retriever
 from search.settings import Settings
 from search.store import Store
 from search.vectors import VectorStoreUnavailable
 
+logger = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastAPI:
-    """An app serving the store that ``settings`` names; ``warm`` loads the model at start."""
+    """An app serving the store that ``settings`` names; ``warm`` loads the model at start
+    and builds the people directory in the background."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -32,6 +38,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
         if warm:
             store.embedder.embed_query("warm up")
             _ = store.vectors
+            # The people directory takes seconds to build on a large store: do it now, in
+            # the background, rather than on the first /experts or /people request.
+            threading.Thread(target=_warm_people, args=(store,), daemon=True).start()
         try:
             yield
         finally:
@@ -70,6 +79,13 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
         responses={404: {"description": "No document with this id."}},
     )(get_document)
     return app
+
+
+def _warm_people(store: Store) -> None:
+    try:
+        experts.warm(store)
+    except Exception as exc:  # a bad people.yaml or a store closed at shutdown
+        logger.warning("people directory not built at start: %s", exc)
 
 
 def get_store(request: Request) -> Store:

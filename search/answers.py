@@ -324,13 +324,9 @@ class Answerer:
         self, question: str, words: list[str], filters: Filters
     ) -> tuple[dict[str, float], dict[str, float], np.ndarray]:
         """Both legs fused by reciprocal rank, each dense hit's cosine, the question vector."""
-        legs: list[list[str]] = []
-        if words:
-            keyword = self.store.catalog.keyword_search(words, DEPTH, filters)
-            legs.append([cid for cid, _ in keyword])
-        vector = np.asarray(self.store.embedder.embed_query(question), dtype=np.float32)
-        dense = self.store.nearest(vector.tolist(), DEPTH, filters)
-        legs.append([cid for cid, _ in dense])
+        keyword, dense, embedding = self.store.legs(question, words, DEPTH, filters)
+        vector = np.asarray(embedding, dtype=np.float32)
+        legs = [[cid for cid, _ in keyword], [cid for cid, _ in dense]]
         fused: dict[str, float] = {}
         for ranked in legs:
             for rank, chunk_id in enumerate(ranked):

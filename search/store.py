@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -13,6 +14,7 @@ from search.vectors import VectorChunk, Vectors, chroma_client
 
 # A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
 OVERFETCH = 1000
+_LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 
 
 @dataclass(slots=True)
@@ -64,6 +66,31 @@ class Store:
         if len(kept) >= k or len(near) < max(k, OVERFETCH):
             return kept[:k]
         return self.vectors.search(embedding, k, ids=self.catalog.passing(filters))
+
+    def legs(
+        self,
+        query: str,
+        terms: list[str],
+        depth: int,
+        filters: Filters | None = None,
+        dense: bool = True,
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[float] | None]:
+        """Both retrieval legs at once: (keyword hits with BM25, dense hits with cosine, the
+        query's vector). The dense leg (embedding the query, then Chroma) runs in a worker
+        thread while the keyword leg runs in this one; both release the GIL."""
+        filters = filters or Filters()
+        dense_leg = _LEGS.submit(self._dense_leg, query, depth, filters) if dense else None
+        keyword = self.catalog.keyword_search(terms, depth, filters) if terms else []
+        if dense_leg is None:
+            return keyword, [], None
+        vector, hits = dense_leg.result()
+        return keyword, hits, vector
+
+    def _dense_leg(
+        self, query: str, depth: int, filters: Filters
+    ) -> tuple[list[float], list[tuple[str, float]]]:
+        vector = self.embedder.embed_query(query)
+        return vector, self.nearest(vector, depth, filters)
 
     def close(self) -> None:
         self.catalog.close()

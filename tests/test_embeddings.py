@@ -1,0 +1,49 @@
+"""The ONNX embedder: the same vectors as sentence-transformers, exported once."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sentence_transformers import SentenceTransformer
+
+from search.embeddings import ONNX_FILE, Embedder
+from search.settings import Settings
+
+TEXTS = [
+    "pager",
+    "Who took over carrying the pager after our SRE quit?",
+    "Priya: the Bedrock cutover moved to Saturday because of the change freeze. " * 30,
+]
+
+
+def test_vectors_match_sentence_transformers_including_truncated_text() -> None:
+    model_path = Settings().model_path
+    onnx = np.array(Embedder(model_path).embed_texts(TEXTS))
+    reference = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+    expected = reference.encode(TEXTS, normalize_embeddings=True)
+    assert onnx.shape == expected.shape
+    assert np.allclose((onnx * expected).sum(axis=1), 1.0, atol=1e-5)
+    query = Embedder(model_path).embed_query(TEXTS[1])
+    assert np.allclose(query, onnx[1], atol=1e-5)
+
+
+def test_a_model_is_exported_once_and_reused(tmp_path: Path) -> None:
+    model_path = tmp_path / "model"
+    shutil.copytree(Settings().model_path, model_path, ignore=shutil.ignore_patterns("onnx"))
+    first = Embedder(model_path, cache_dir=tmp_path / "cache")
+    vector = first.embed_query("launch date")
+    exported = model_path / ONNX_FILE
+    stamp = exported.stat().st_mtime_ns
+    second = Embedder(model_path, cache_dir=tmp_path / "cache")
+    assert second.onnx_path() == exported
+    assert np.allclose(second.embed_query("launch date"), vector)
+    assert exported.stat().st_mtime_ns == stamp
+    assert not list(model_path.glob("onnx/*.partial"))
+
+
+def test_a_model_folder_without_config_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="WATERCOOLER_EMBEDDING_MODEL"):
+        Embedder(tmp_path)
