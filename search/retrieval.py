@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +26,6 @@ STOPWORDS = frozenset(
     will with you your about into any can could should would""".split()
 )
 FACET_FIELDS = ("kind", "channel", "person", "year", "month")
-_LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 
 
 class EmptyStoreError(RuntimeError):
@@ -139,22 +137,15 @@ class Retriever:
         self, query: str, terms: list[str], depth: int, filters: Filters, mode: str
     ) -> dict[str, float]:
         keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
-        # The dense leg (embedding the query, then Chroma) runs in a worker thread while
-        # the keyword leg runs here: both release the GIL, so they overlap.
-        dense = None
-        if keyword_weight < 1:
-            dense = _LEGS.submit(
-                lambda: self.store.nearest(self.store.embedder.embed_query(query), depth, filters)
-            )
+        keyword, dense, _ = self.store.legs(
+            query, terms if keyword_weight > 0 else [], depth, filters, dense=keyword_weight < 1
+        )
         scores: dict[str, float] = {}
-        if terms and keyword_weight > 0:
-            keyword = self.store.catalog.keyword_search(terms, depth, filters)
-            top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
-            for chunk_id, bm25 in keyword:
-                scores[chunk_id] = keyword_weight * bm25 / top
-        if dense is not None:
-            for chunk_id, cosine in dense.result():
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
+        top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
+        for chunk_id, bm25 in keyword:
+            scores[chunk_id] = keyword_weight * bm25 / top
+        for chunk_id, cosine in dense:
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
         return scores
 
     def _rerank(
