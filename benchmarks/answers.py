@@ -191,6 +191,7 @@ def latency(settings: Settings, questions: list[str], repeat: int) -> dict[str, 
     passes: list[list[float]] = []
     with serve(settings) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         client.post("/ask", json={"question": "warm up"}).raise_for_status()
+        client.get("/experts", params={"q": "warm up"})  # the directory built at start
         for _ in range(repeat):
             times = []
             for question in questions:

@@ -94,7 +94,10 @@ def latency(tmp: Path, chunks: int, queries: int, home: Path | None) -> None:
             started = time.perf_counter()
             client.get("/experts", params={"q": topic, "k": 10}).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
-    print(f"/experts at {chunks} chunks: first request {first:.1f} s (builds directory, profiles)")
+    print(
+        f"/experts at {chunks} chunks: first request {first:.1f} s after start "
+        "(waits for the directory and profiles the server builds from start)"
+    )
     print(
         f"/experts at {chunks} chunks, {queries} queries: p50 {percentile(times, 0.5):.1f} ms, "
         f"p99 {percentile(times, 0.99):.1f} ms"

@@ -183,6 +183,7 @@ def main() -> None:
         }
         with LiveServer(settings) as server, httpx.Client(base_url=server.url, timeout=60) as c:
             c.get("/search", params={"q": "warm up"})
+            c.get("/experts", params={"q": "warm up"})  # waits for the directory built at start
             results = {name: time_queries(c, queries, params) for name, params in cases.items()}
         base_p50 = percentile(results["unfiltered"], 0.5)
         print(f"/search over HTTP at {args.chunks} chunks, {args.queries} queries each:")

@@ -68,6 +68,9 @@ class Embedder:
     def _session(self) -> onnxruntime.InferenceSession:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: on a 2-core machine spinning steals the CPU
+        # from the SQLite and Chroma work that follows each query.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(
             str(self.onnx_path()), options, providers=["CPUExecutionProvider"]
         )

@@ -26,6 +26,10 @@ STOPWORDS = frozenset(
     will with you your about into any can could should would""".split()
 )
 FACET_FIELDS = ("kind", "channel", "person", "year", "month")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
 
 
 class EmptyStoreError(RuntimeError):
@@ -228,8 +232,9 @@ def _date(ts: float | None) -> str | None:
 
 
 def snippet(text: str, terms: list[str], width: int = 280) -> str:
-    """The passage of ``text`` (about ``width`` characters) with the most query terms."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """The passage of ``text`` (about ``width`` characters) with the most query terms,
+    as plain text (markdown emphasis, code ticks, link targets and heading marks dropped)."""
+    lines = [plain(line) for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
     best = 0
@@ -245,6 +250,14 @@ def snippet(text: str, terms: list[str], width: int = 280) -> str:
     if len(passage) > width:
         passage = passage[:width].rsplit(" ", 1)[0] + " …"
     return ("… " if best > 0 else "") + passage
+
+
+def plain(line: str) -> str:
+    """One line of markdown as the text a reader sees."""
+    line = _MD_LINK.sub(r"\1", line.strip())
+    line = _MD_EMPHASIS.sub(r"\2", line)
+    line = _MD_CODE.sub(r"\1", line)
+    return _MD_HEADING.sub("", line)
 
 
 def term_pattern(term: str) -> re.Pattern[str]:

@@ -14,6 +14,9 @@ from search.vectors import VectorChunk, Vectors, chroma_client
 
 # A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
 OVERFETCH = 1000
+# Up to this many chunks passing a filter are scored one by one (Chroma's HNSW search is
+# slow when it may visit only a few of its nodes).
+EXACT = 1000
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 
 
@@ -52,20 +55,25 @@ class Store:
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the ``k`` nearest chunks that pass ``filters``.
 
-        A filtered query takes the :data:`OVERFETCH` nearest chunks unfiltered and keeps
-        those the catalog passes: when ``k`` pass, they are the ``k`` nearest that pass.
-        Otherwise (a narrow filter) Chroma searches just the chunks the catalog passes.
-        Either way the filter applies before the top-k cut, and both are much faster than
-        Chroma's metadata filter over a large collection.
+        Takes the :data:`OVERFETCH` nearest chunks unfiltered and keeps those the catalog
+        passes: when ``k`` pass, they are the ``k`` nearest that pass. Otherwise (a narrow
+        filter) the catalog lists every chunk that passes: up to :data:`EXACT` of them are
+        scored one by one, more are searched by Chroma among exactly those. The filter
+        always applies before the top-k cut, and every path is much faster than Chroma's
+        metadata filter over a large collection.
         """
         if not filters:
             return self.vectors.search(embedding, k)
-        near = self.vectors.search(embedding, max(k, OVERFETCH))
+        depth = max(k, OVERFETCH)
+        near = self.vectors.search(embedding, depth)
         passing = set(self.catalog.passing(filters, [chunk_id for chunk_id, _ in near]))
         kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
-        if len(kept) >= k or len(near) < max(k, OVERFETCH):
+        if len(kept) >= k or len(near) < depth:
             return kept[:k]
-        return self.vectors.search(embedding, k, ids=self.catalog.passing(filters))
+        allowed = self.catalog.passing(filters)
+        if len(allowed) <= EXACT:
+            return self.vectors.rank(embedding, allowed, k)
+        return self.vectors.search(embedding, k, ids=allowed)
 
     def legs(
         self,

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -119,3 +120,18 @@ class Vectors:
             (chunk_id, 1.0 - float(distance))
             for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=False)
         ]
+
+    def rank(self, embedding: list[float], ids: list[str], k: int) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` of ``ids`` nearest ``embedding``,
+        scored one by one (exact)."""
+        if not ids:
+            return []
+        found = self._collection.get(ids=ids, include=["embeddings"])
+        if not found["ids"]:
+            return []
+        vectors = np.asarray(found["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(query)
+        cosine = vectors @ query / np.clip(norms, 1e-12, None)
+        best = np.argsort(-cosine, kind="stable")[:k]
+        return [(found["ids"][i], float(cosine[i])) for i in best]

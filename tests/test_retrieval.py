@@ -12,7 +12,15 @@ from search import catalog as catalog_module
 from search import store as store_module
 from search.catalog import Filters
 from search.evaluation import evaluate, load_queries
-from search.retrieval import MODES, Retriever, highlight, proximity, query_terms, term_pattern
+from search.retrieval import (
+    MODES,
+    Retriever,
+    highlight,
+    proximity,
+    query_terms,
+    snippet,
+    term_pattern,
+)
 from search.store import Store
 from tests.conftest import DATA
 
@@ -54,10 +62,15 @@ def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_store: Stor
     assert hits and all(h.kind == "transcript" for h in hits)
 
 
-@pytest.mark.parametrize("overfetch", [1000, 3], ids=["overfetch", "narrow-fallback"])
+@pytest.mark.parametrize(
+    ("exact", "overfetch"),
+    [(1000, 1000), (0, 1000), (0, 3)],
+    ids=["exact", "overfetch", "narrow-fallback"],
+)
 def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch, overfetch: int
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch, exact: int, overfetch: int
 ) -> None:
+    monkeypatch.setattr(store_module, "EXACT", exact)
     monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
     filters = Filters(kinds=("email", "transcript"), since=1.7e9)
     embedding = sample_store.embedder.embed_query("who is on call for the database migration")
@@ -112,6 +125,14 @@ def test_facets_count_matching_documents_by_kind_channel_person_and_time(
 def test_highlights_mark_matching_words_and_escape_html() -> None:
     marked = highlight("Migrating <db> & migration plans", query_terms("migration"))
     assert marked == "<mark>Migrating</mark> &lt;db&gt; &amp; <mark>migration</mark> plans"
+
+
+def test_snippets_show_markdown_as_plain_text() -> None:
+    text = (
+        "## Decision\n**Owner:** Priya. Convert `TINYINT(1)` per the [plan](https://x.example/p)."
+    )
+    assert snippet(text, ["tinyint"]) == "… Owner: Priya. Convert TINYINT(1) per the plan."
+    assert snippet("# Launch plan", []) == "Launch plan"
 
 
 def test_proximity_rewards_terms_that_occur_together() -> None:
