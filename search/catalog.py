@@ -71,9 +71,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     end_ts REAL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
--- Covers the filter columns, so filtering reads this index, not rows with their long text.
+-- Covers the filter columns, so that filtering reads an index, not rows with long text.
 CREATE INDEX IF NOT EXISTS chunks_filter
-    ON chunks(chunk_id, kind, origin, channel, start_ts, end_ts, people_terms);
+    ON chunks(kind, start_ts, end_ts, origin, channel, people_terms, chunk_id);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, heading, people, text,
@@ -424,26 +424,11 @@ class Catalog:
                 found[row["chunk_id"]] = _chunk_row(row)
         return found
 
-    def passing(self, filters: Filters, chunk_ids: list[str] | None = None) -> list[str]:
-        """The chunk ids (of ``chunk_ids``, else of the whole store) that pass ``filters``."""
+    def passing(self, filters: Filters) -> list[str]:
+        """The ids of the chunks that pass ``filters``."""
         where, params = _filter_sql(filters, alias="c")
-        if chunk_ids is None:
-            return [
-                r[0]
-                for r in self._db.execute(f"SELECT chunk_id FROM chunks c WHERE 1{where}", params)
-            ]
-        found: list[str] = []
-        for start in range(0, len(chunk_ids), 500):
-            batch = chunk_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            found += [
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT chunk_id FROM chunks c WHERE chunk_id IN ({marks}){where}",
-                    [*batch, *params],
-                )
-            ]
-        return found
+        sql = f"SELECT chunk_id FROM chunks c WHERE 1{where}"
+        return [r[0] for r in self._db.execute(sql, params)]
 
     def keyword_search(
         self, terms: list[str], limit: int, filters: Filters

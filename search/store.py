@@ -18,6 +18,7 @@ OVERFETCH = 1000
 # slow when it may visit only a few of its nodes).
 EXACT = 1000
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
+_NEAR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nearest")
 
 
 @dataclass(slots=True)
@@ -55,24 +56,24 @@ class Store:
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the ``k`` nearest chunks that pass ``filters``.
 
-        Takes the :data:`OVERFETCH` nearest chunks unfiltered and keeps those the catalog
-        passes: when ``k`` pass, they are the ``k`` nearest that pass. Otherwise (a narrow
-        filter) the catalog lists every chunk that passes: up to :data:`EXACT` of them are
-        scored one by one, more are searched by Chroma among exactly those. The filter
-        always applies before the top-k cut, and every path is much faster than Chroma's
-        metadata filter over a large collection.
+        The catalog lists the chunks that pass while Chroma fetches the :data:`OVERFETCH`
+        nearest unfiltered. Up to :data:`EXACT` passing chunks are all scored, exactly;
+        otherwise, when ``k`` of the nearest pass, they are the answer; else Chroma
+        searches among exactly the passing chunks. The filter always applies before the
+        top-k cut, and every path is much faster than Chroma's metadata filter at scale.
         """
         if not filters:
             return self.vectors.search(embedding, k)
         depth = max(k, OVERFETCH)
-        near = self.vectors.search(embedding, depth)
-        passing = set(self.catalog.passing(filters, [chunk_id for chunk_id, _ in near]))
-        kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
-        if len(kept) >= k or len(near) < depth:
-            return kept[:k]
+        nearest = _NEAR.submit(self.vectors.search, embedding, depth)
         allowed = self.catalog.passing(filters)
         if len(allowed) <= EXACT:
             return self.vectors.rank(embedding, allowed, k)
+        near = nearest.result()
+        passing = set(allowed)
+        kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
+        if len(kept) >= k or len(near) < depth:
+            return kept[:k]
         return self.vectors.search(embedding, k, ids=allowed)
 
     def legs(
