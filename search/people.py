@@ -64,6 +64,7 @@ import yaml
 from search.catalog import Catalog, ChunkRow
 
 CONVERSATION_KINDS = frozenset({"chat", "email", "transcript"})
+KINDS = ("meeting_notes", "memo", "chat", "email", "transcript")
 GROUP_MAILBOXES = frozenset(
     """all allhands all-hands announce announcements company dev devs developers engineering
     eng everyone hello help hr info list mailer-daemon marketing news newsletter no-reply
@@ -938,19 +939,28 @@ def _persons(
 
 
 class _Vocabulary:
-    """Words that notes and memos write in lower case, and words that recur in document
-    titles: a bold ``**Delayed Execution**:`` or an agenda ``Bedrock:`` is not a person.
-    (Transcripts and chat are left out: they write names in lower case too.)"""
+    """Words that notes and memos write in lower case, words that recur in document titles,
+    and words written before ``team``, ``client`` or ``release``: a bold ``**Delayed
+    Execution**:``, an agenda ``Bedrock:`` or a ``Prysm:`` update is not a person.
+    (Case is counted in notes and memos only: transcripts and chat write names in lower
+    case too.)"""
 
     SAMPLE = 3000
+    ORGANIZATION = re.compile(
+        r"\b([A-Z][\w-]*)\s+(?i:teams?|clients?|devs|developers|nodes?|releases?"
+        r"|implementation|codebase|repo|version)\b"
+    )
 
     def __init__(self, catalog: Catalog) -> None:
         self.lower: Counter[str] = Counter()
         self.upper: Counter[str] = Counter()
+        self.organizations: Counter[str] = Counter()
         for text in catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo")):
             text = re.sub(r"https?://\S+|[\w.+-]*@[\w.-]+|`[^`]*`", " ", text)
             for word in re.findall(r"(?<![\w./-])[A-Za-z][a-z'-]*[a-z](?![\w/])", text):
                 (self.lower if word[0].islower() else self.upper)[word.lower()] += 1
+        for text in catalog.sample_chunk_texts(self.SAMPLE, KINDS):
+            self.organizations.update(fold(m) for m in self.ORGANIZATION.findall(text))
         self.titles: Counter[str] = Counter()
         for title in catalog.document_titles():
             self.titles.update(set(name_tokens(title.replace("-", " "))))
@@ -967,8 +977,9 @@ def _is_label(
 ) -> bool:
     """A group that is a label, not a person: no account, no message written, and only
     ever named by a common word (``Target``, ``Metrics Dashboard``), by a word of several
-    titles that appears in one document only (``Burrow``), or by nothing but an e-mail
-    address nobody wrote from."""
+    titles that appears in one document only (``Burrow``), by a word that names a team or
+    a product (``Prysm team``, ``Geth release``), or by nothing but an e-mail address
+    nobody wrote from."""
     members = [merger.identities[i] for i in idents]
     if any(seen[x].messages or x.user_id or x.handle or x.mention for x in members):
         return False
@@ -977,6 +988,8 @@ def _is_label(
         return True  # a mailing list or a bare recipient address
     if any(x.email for x in members):
         return False
+    if all(words.organizations[tokens[-1]] for tokens in names):
+        return True
     full = [tokens for tokens in names if len(tokens) >= 2]
     if full:
         return all(words.common(tokens[-1]) for tokens in full)

@@ -237,6 +237,21 @@ def test_bots_shared_mailboxes_and_labels_are_not_people(catalog: Catalog) -> No
     }
 
 
+def test_a_team_or_product_named_like_a_person_is_not_one(catalog: Catalog) -> None:
+    for n in range(3):
+        add_doc(
+            catalog,
+            f"call{n}",
+            [{"name": "Prysm"}, {"name": "Tony"}, {"name": "Ann Lu"}],
+            NOTES,
+            text="Prysm: shipped the fix. Tony: reviewed it. The Prysm team releases Friday.",
+            title=f"Client call {n}",
+        )
+    directory = build(catalog)
+    assert sorted(p.name for p in directory.persons.values()) == ["Ann Lu", "Tony"]
+    assert "Prysm" in {x.name for x in directory.dropped}
+
+
 def test_people_yaml_aliases_teams_and_who_left(catalog: Catalog, tmp_path: Path) -> None:
     add_doc(
         catalog,
