@@ -124,11 +124,7 @@ def search(
     until: Annotated[date | None, Query(description="Up to this date, inclusive.")] = None,
 ) -> schemas.SearchResults:
     """Search everything ingested; one hit per document or conversation, best first."""
-    unknown = sorted(set(kind or ()) - set(KINDS))
-    if unknown:
-        raise _invalid("kind", f"unknown kind {', '.join(unknown)}; use one of {', '.join(KINDS)}")
-    if since and until and since > until:
-        raise _invalid("until", "until is before since")
+    check_filters(kind, since, until)
     filters = Filters(
         kinds=tuple(kind or ()),
         sources=tuple(source or ()),
@@ -183,7 +179,17 @@ def get_document(doc_id: str, store: StoreDep) -> schemas.Document:
     )
 
 
-def _invalid(parameter: str, message: str) -> HTTPException:
+def check_filters(kind: list[str] | None, since: date | None, until: date | None) -> None:
+    """A 422 naming ``kind`` when a kind is unknown, or ``until`` when it precedes ``since``."""
+    unknown = sorted(set(kind or ()) - set(KINDS))
+    if unknown:
+        message = f"unknown kind {', '.join(unknown)}; use one of {', '.join(KINDS)}"
+        raise invalid_query("kind", message)
+    if since and until and since > until:
+        raise invalid_query("until", "until is before since")
+
+
+def invalid_query(parameter: str, message: str) -> HTTPException:
     """A 422 in FastAPI's own shape, naming the query parameter."""
     return HTTPException(
         status_code=422,

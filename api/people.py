@@ -181,15 +181,11 @@ def find_experts(
     ] = None,
 ) -> Experts:
     """People who know about a topic, best first, with the evidence (people who left last)."""
-    from api.app import day_end, day_start
+    from api.app import check_filters, day_end, day_start, invalid_query
 
-    unknown = sorted(set(kind or ()) - set(KINDS))
-    if unknown:
-        raise _invalid("kind", f"unknown kind {', '.join(unknown)}; use one of {', '.join(KINDS)}")
+    check_filters(kind, since, until)
     if model not in MODELS:
-        raise _invalid("model", f"unknown model {model!r}; use one of {', '.join(MODELS)}")
-    if since and until and since > until:
-        raise _invalid("until", "until is before since")
+        raise invalid_query("model", f"unknown model {model!r}; use one of {', '.join(MODELS)}")
     filters = Filters(kinds=tuple(kind or ()), since=day_start(since), until=day_end(until))
     finder = ExpertFinder(store)
     try:
@@ -199,14 +195,6 @@ def find_experts(
     except PeopleFileError as exc:
         raise HTTPException(status_code=500, detail=str(exc)) from exc
     return Experts(query=q, model=model, experts=[_expert_item(e) for e in found])
-
-
-def _invalid(parameter: str, message: str) -> HTTPException:
-    """A 422 in FastAPI's own shape, naming the query parameter."""
-    return HTTPException(
-        status_code=422,
-        detail=[{"loc": ["query", parameter], "msg": message, "type": "value_error"}],
-    )
 
 
 def _summary(person: Person) -> PersonSummary:
