@@ -14,10 +14,10 @@ a workspace to the next), or ``workspace`` when there is none (never the folder 
 name, which changes with every export).
 
 Text: ``<@U1>`` becomes ``@Real Name``, ``<#C1|name>`` ``#name``, ``<url|label>``
-``label (url)``, ``&lt; &gt; &amp;`` are unescaped; text-less messages fall back to their
-rich-text ``blocks``; legacy ``attachments`` keep their pretext/title/text (or fallback);
-shared files add ``[file: title]``. System subtypes (joins, topics, bot_add, …) are
-skipped; bot messages are kept with ``is_bot=True``.
+``label (url)``, ``:tada:`` the emoji, ``&lt; &gt; &amp;`` are unescaped; text-less
+messages fall back to their rich-text ``blocks``; legacy ``attachments`` keep their
+pretext/title/text (or fallback); shared files add ``[file: title]``. System subtypes
+(joins, topics, bot_add, …) are skipped; bot messages are kept with ``is_bot=True``.
 
 Zips are read in place, never extracted. Before anything is read the sum of the
 declared uncompressed sizes is checked against ``MAX_ZIP_BYTES`` (a ``ReadError`` when
@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+
+import emoji
 
 from ingest.records import Access, Identity, Message, Problem, ReadError, Record
 from ingest.sources import ReadResult
@@ -503,8 +505,10 @@ class _Context:
         return "\n".join(line for line in lines if line)
 
     def clean(self, text: str, mentions: list[str]) -> str:
-        """Slack markup to plain text: mentions, channel links, URLs, HTML escapes."""
+        """Slack markup to plain text: mentions, channel links, URLs, HTML escapes, and
+        emoji codes (``:tada:``) as the emoji (custom ones stay codes)."""
         rendered = _TOKEN.sub(lambda m: self._token(m.group(1), mentions), text)
+        rendered = emoji.emojize(rendered, language="alias")
         return rendered.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
     def _token(self, body: str, mentions: list[str]) -> str:
@@ -536,7 +540,7 @@ class _Context:
             cid = str(element.get("channel_id") or "")
             return "#" + str(self.channels.get(cid, {}).get("name") or cid)
         if kind == "emoji":
-            return f":{element.get('name')}:"
+            return _emoji(element)
         if kind == "broadcast":
             return f"@{element.get('range')}"
         if kind == "usergroup":
@@ -618,3 +622,14 @@ def _file_titles(raw: dict[str, Any]) -> list[str]:
         files.append(raw["file"])
     titles = [str(f.get("title") or f.get("name") or "") for f in files]
     return [t for t in dict.fromkeys(titles) if t]
+
+
+def _emoji(element: dict[str, Any]) -> str:
+    """A rich-text emoji element: its Unicode code points, else its name as the emoji."""
+    points = str(element.get("unicode") or "")
+    if points:
+        try:
+            return "".join(chr(int(p, 16)) for p in points.split("-"))
+        except ValueError:
+            pass
+    return emoji.emojize(f":{element.get('name')}:", language="alias")

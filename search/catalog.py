@@ -73,7 +73,15 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- Covers the filter columns, so that filtering reads an index, not rows with long text.
 CREATE INDEX IF NOT EXISTS chunks_filter
-    ON chunks(kind, start_ts, end_ts, origin, channel, people_terms, chunk_id);
+    ON chunks(kind, start_ts, end_ts, origin, channel, chunk_id);
+
+-- Who each chunk names, one row per way a person filter may name them (person_terms).
+CREATE TABLE IF NOT EXISTS chunk_people (
+    chunk_id TEXT NOT NULL REFERENCES chunks(chunk_id) ON DELETE CASCADE,
+    term TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_people_term ON chunk_people(term, chunk_id);
+CREATE INDEX IF NOT EXISTS chunk_people_chunk ON chunk_people(chunk_id);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, heading, people, text,
@@ -186,6 +194,22 @@ class Catalog:
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
+        self._index_chunk_people()
+
+    def _index_chunk_people(self) -> None:
+        """Fill ``chunk_people`` once for a catalog written before it existed."""
+        done = "SELECT 1 FROM meta WHERE key = 'chunk_people'"
+        if self._db.execute(done).fetchone():
+            return
+        with self.transaction() as db:
+            if db.execute(done).fetchone():  # another process did it meanwhile
+                return
+            rows = db.execute("SELECT chunk_id, people_terms FROM chunks").fetchall()
+            db.executemany(
+                "INSERT INTO chunk_people(chunk_id, term) VALUES (?, ?)",
+                [(r[0], term) for r in rows for term in r[1].split("|") if term],
+            )
+            db.execute("INSERT INTO meta(key, value) VALUES ('chunk_people', '1')")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -380,6 +404,10 @@ class Catalog:
                 }
                 for c in doc["chunks"]
             ],
+        )
+        db.executemany(
+            "INSERT INTO chunk_people(chunk_id, term) VALUES (?, ?)",
+            [(c["chunk_id"], term) for c in doc["chunks"] for term in person_terms(c["people"])],
         )
 
     # --- runs ---------------------------------------------------------------------------
@@ -719,8 +747,8 @@ def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
             parts.append(f"{alias}.{column} IN ({','.join('?' * len(values))})")
             params += list(values)
     if filters.person:
-        parts.append(f"instr({alias}.people_terms, ?) > 0")
-        params.append(f"|{person_key(filters.person)}|")
+        parts.append(f"{alias}.chunk_id IN (SELECT chunk_id FROM chunk_people WHERE term = ?)")
+        params.append(person_key(filters.person))
     if filters.since is not None:
         parts.append(f"coalesce({alias}.end_ts, {alias}.start_ts) >= ?")
         params.append(filters.since)

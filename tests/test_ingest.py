@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.pipeline import ingest
+from search.catalog import Catalog, Filters
 from search.retrieval import Retriever
 from search.store import Store
 
@@ -128,3 +129,24 @@ def test_run_ledger_records_the_summary(tmp_path: Path, store: Store) -> None:
     run = store.status()["last_run"]
     assert run["paths"] == [str(org.resolve())]
     assert run["summary"]["new"] == 2
+
+
+def test_person_filter_follows_changes_and_works_on_a_catalog_from_before_its_index(
+    tmp_path: Path, store: Store
+) -> None:
+    org = write_org(tmp_path / "org")
+    ingest([org], store)
+    by_tom = Filters(person="Tom Berg")
+    expected = store.catalog.passing(by_tom)
+    assert expected and set(expected) < catalog_ids(store)
+    # A catalog written before chunk_people existed gets it filled when it is opened.
+    with store.catalog.transaction() as db:
+        db.execute("DELETE FROM chunk_people")
+        db.execute("DELETE FROM meta WHERE key = 'chunk_people'")
+    reopened = Catalog(store.settings.catalog_path)
+    assert sorted(reopened.passing(by_tom)) == sorted(expected)
+    reopened.close()
+    store.forget(str(org / "notes" / "2025-03-04-platform.md"))
+    assert store.catalog.passing(by_tom) == []
+    rows = store.catalog._db.execute("SELECT count(*) FROM chunk_people").fetchone()[0]
+    assert rows == 0

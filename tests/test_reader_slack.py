@@ -211,6 +211,36 @@ def test_slack_mentions_channel_links_urls_and_escapes_are_cleaned(tmp_path: Pat
     )
 
 
+def test_slack_emoji_codes_become_emoji_and_custom_ones_stay(tmp_path: Path) -> None:
+    blocks = [
+        {
+            "type": "rich_text",
+            "elements": [
+                {
+                    "type": "rich_text_section",
+                    "elements": [
+                        {"type": "text", "text": "Shipped "},
+                        {"type": "emoji", "name": "tada", "unicode": "1f389"},
+                        {"type": "emoji", "name": "rocket"},
+                        {"type": "emoji", "name": "partyparrot"},
+                    ],
+                }
+            ],
+        }
+    ]
+    days = {
+        "release/2025-03-05.json": [
+            msg(0, ":white_check_mark: done at 10:30:45 :partyparrot:"),
+            msg(60, "", blocks=blocks),
+        ]
+    }
+    record = only(slack.read(make_export(tmp_path / "acme", days)).records)
+    assert [m.text for m in record.messages] == [
+        "\u2705 done at 10:30:45 :partyparrot:",
+        "Shipped \U0001f389\U0001f680:partyparrot:",
+    ]
+
+
 def test_slack_participants_are_authors_and_mentioned_people(tmp_path: Path) -> None:
     days = {"release/2025-03-05.json": [msg(0, "ping <@U3>"), msg(5, "ok", "U2")]}
     record = only(slack.read(make_export(tmp_path / "acme", days)).records)
