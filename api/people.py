@@ -21,9 +21,11 @@ from rich.table import Table
 from ingest.records import KINDS
 from search.catalog import Filters
 from search.experts import DEFAULT_MODEL, MODELS, Expert, ExpertFinder
-from search.people import Directory, PeopleFileError, Person, directory_for, person_topics
+from search.people import Directory, Person, directory_for
+from search.people_file import PeopleFileError
 from search.retrieval import EmptyStoreError
 from search.store import Store
+from search.topics import person_topics
 from search.vectors import VectorStoreUnavailable
 
 EXIT_USAGE = 2

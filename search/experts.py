@@ -44,16 +44,10 @@ from typing import Any
 
 import numpy as np
 
+from search.attribution import Attribution, attribute
 from search.catalog import ChunkRow, Filters
-from search.people import (
-    Attribution,
-    Directory,
-    DocInfo,
-    Person,
-    attribute,
-    directory_for,
-    fold,
-)
+from search.identities import fold
+from search.people import Directory, DocInfo, Person, directory_for
 from search.retrieval import (
     RRF_K,
     STOPWORDS,

@@ -48,20 +48,30 @@ from __future__ import annotations
 import json
 import re
 import threading
-import unicodedata
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cached_property
-from math import log
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from search.catalog import Catalog, ChunkRow
+from search.catalog import Catalog
+from search.identities import (
+    PARTICLES,
+    Identity,
+    MergedIdentity,
+    clean_name,
+    display_name,
+    fold,
+    looks_like_name,
+    name_key,
+    name_tokens,
+    slug,
+)
+from search.merging import Merger, merge
+from search.people_file import ConfiguredPerson, PeopleConfig, load_people_config, spec_matches
 
 CONVERSATION_KINDS = frozenset({"chat", "email", "transcript"})
 KINDS = ("meeting_notes", "memo", "chat", "email", "transcript")
@@ -78,119 +88,6 @@ LIST_FIELDS = frozenset(
     decision decisions editors guests invited invitees members notes owner owners
     participants present presenters reviewer reviewers speakers stakeholders to""".split()
 )
-_LIST_LINE = re.compile(r"^\W*(?:" + "|".join(sorted(LIST_FIELDS)) + r")\W*:", re.IGNORECASE)
-PARTICLES = frozenset("von van de der den da di del la le bin al el du dos das ter ten".split())
-REASONS = ("people.yaml", "user id", "email", "name", "handle", "email local part", "first name")
-
-
-class PeopleFileError(ValueError):
-    """people.yaml cannot be read; the message names the file and the problem."""
-
-
-# ---------------------------------------------------------------------------- names
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table that learns each character's accent-free form on first use."""
-
-    def __missing__(self, code: int) -> str:
-        decomposed = unicodedata.normalize("NFKD", chr(code))
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-        self[code] = folded
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: ``Chloé`` -> ``chloe``."""
-    if text.isascii():
-        return text.lower()
-    return text.translate(_FOLD).casefold()
-
-
-def clean_name(raw: str) -> str:
-    """A label as a display name: remarks in brackets and stray punctuation removed."""
-    name = re.split(r"\s*[(\[<|]|\s+[-\u2013\u2014]\s+", raw.strip(), maxsplit=1)[0]
-    return " ".join(name.strip(" \t.:;,*_\"'()[]<>|").split())
-
-
-def display_name(raw: str) -> str:
-    """A label as a person would write the name: ``Raman, Priya`` -> ``Priya Raman``."""
-    name = clean_name(raw)
-    if name.count(",") == 1 and "@" not in name:
-        last, first = (part.strip() for part in name.split(","))
-        if first and last:
-            name = f"{first} {last}"
-    return name
-
-
-def name_tokens(raw: str) -> list[str]:
-    """The folded words of a name, handle or e-mail local part.
-
-    ``Raman, Priya`` and ``priya.raman`` both give ``["priya", "raman"]``.
-    """
-    name = clean_name(raw)
-    if "@" in name and " " not in name:
-        name = name.split("@", 1)[0]
-    if name.count(",") == 1:
-        last, first = name.split(",")
-        name = f"{first} {last}"
-    name = re.sub(r"[._]+|(?<=\w)-(?=\w)", " ", fold(name)) if " " not in name else fold(name)
-    return re.findall(r"[^\W\d_][\w'-]*", name)
-
-
-def name_key(raw: str) -> str:
-    return " ".join(name_tokens(raw))
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "person"
-
-
-def looks_like_name(raw: str) -> bool:
-    """1-4 capitalised words without digits (``Luis Ortega``, ``Chloé``), not a label."""
-    name = clean_name(raw)
-    words = name.split()
-    if not 1 <= len(words) <= 4 or any(ch.isdigit() for ch in name):
-        return False
-    return all(w in PARTICLES or (w[0].isupper() and w[0].isalpha()) for w in words)
-
-
-# ---------------------------------------------------------------------------- identities
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """One way a source names a person."""
-
-    name: str
-    email: str | None
-    user_id: str | None
-    handle: str | None
-    source: str
-    mention: bool = False  # only ever seen as an ``@name`` in text
-
-    @property
-    def label(self) -> str:
-        name = self.name or self.handle or self.email or self.user_id or "unknown"
-        if self.mention:
-            return "@" + name
-        return f"{name} <{self.email}>" if self.email and self.email != name else name
-
-    @property
-    def has_account(self) -> bool:
-        return bool(self.email or self.user_id)
-
-
-@dataclass(slots=True)
-class MergedIdentity:
-    """An identity in a person, with the evidence that put it there."""
-
-    identity: Identity
-    merged_by: str
-    merged_with: str | None = None
 
 
 @dataclass
@@ -240,7 +137,7 @@ class DocInfo:
 
     @property
     def date(self) -> str | None:
-        return _iso_day(self.created)
+        return iso_day(self.created)
 
     @property
     def is_conversation(self) -> bool:
@@ -254,295 +151,6 @@ class DocPerson:
     person_id: str
     label: str
     messages: int
-
-
-# ---------------------------------------------------------------------------- people.yaml
-
-
-@dataclass(slots=True)
-class ConfiguredPerson:
-    name: str
-    aliases: list[str] = field(default_factory=list)
-    emails: list[str] = field(default_factory=list)
-    team: str | None = None
-    title: str | None = None
-    left: bool | None = None
-    left_on: str | None = None
-
-
-@dataclass(slots=True)
-class PeopleConfig:
-    people: list[ConfiguredPerson] = field(default_factory=list)
-    split: list[list[str]] = field(default_factory=list)
-    not_people: list[str] = field(default_factory=list)
-
-
-def load_people_config(path: Path | None) -> PeopleConfig:
-    """Read people.yaml; a missing file is an empty configuration."""
-    if path is None or not path.is_file():
-        return PeopleConfig()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PeopleFileError(f"{path}: cannot read people file ({exc})") from exc
-    if not isinstance(data, dict):
-        raise PeopleFileError(f"{path}: expected a mapping with 'people' and 'split'")
-    people = [_configured(path, n, e) for n, e in enumerate(data.get("people") or [], 1)]
-    split = data.get("split") or []
-    if not isinstance(split, list) or not all(
-        isinstance(s, list) and len(s) >= 2 and all(isinstance(i, str) for i in s) for s in split
-    ):
-        raise PeopleFileError(f"{path}: 'split' must be a list of lists of two or more names")
-    not_people = data.get("not_people") or []
-    if not isinstance(not_people, list) or not all(isinstance(n, str) for n in not_people):
-        raise PeopleFileError(f"{path}: 'not_people' must be a list of names")
-    return PeopleConfig(people=people, split=[list(s) for s in split], not_people=not_people)
-
-
-def _configured(path: Path, number: int, entry: Any) -> ConfiguredPerson:
-    if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-        raise PeopleFileError(f"{path}: people entry {number} needs a 'name'")
-    left = entry.get("left")
-    left_on = left.isoformat() if isinstance(left, date) else None
-    if isinstance(left, str):
-        left_on = left
-    return ConfiguredPerson(
-        name=str(entry["name"]).strip(),
-        aliases=[str(a) for a in _as_list(entry.get("aliases"))],
-        emails=[str(e).strip().casefold() for e in _as_list(entry.get("emails"))],
-        team=str(entry["team"]) if entry.get("team") else None,
-        title=str(entry["title"]) if entry.get("title") else None,
-        left=None if left is None else bool(left),
-        left_on=left_on,
-    )
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def spec_matches(spec: str, ident: Identity) -> bool:
-    """Whether an alias or split item (``Name``, ``Name <email>``, ``email``, ``@handle``,
-    ``id:USERID``) names this identity."""
-    spec = spec.strip()
-    if spec.startswith("id:"):
-        return ident.user_id == spec[3:].strip()
-    if spec.startswith("@"):
-        handle = ident.handle or (ident.name if ident.mention else "")
-        return bool(handle) and fold(handle) == fold(spec[1:])
-    match = re.fullmatch(r"(.*?)\s*<([^<>\s]+@[^<>\s]+)>", spec)
-    if match:
-        name, email = match.groups()
-        same_mail = (ident.email or "").casefold() == email.casefold()
-        return same_mail and (not name or name_key(name) == name_key(ident.name))
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", spec):
-        return (ident.email or "").casefold() == spec.casefold()
-    key = name_key(spec)
-    return bool(key) and key in (name_key(ident.name), name_key(ident.handle or ""))
-
-
-# ---------------------------------------------------------------------------- merging
-
-
-class _Merger:
-    """Union-find over identities (and people.yaml entries) that respects split rules."""
-
-    def __init__(self, identities: list[Identity], config: PeopleConfig) -> None:
-        self.identities = identities
-        self.size = len(identities) + len(config.people)
-        self.parent = list(range(self.size))
-        self.user_ids: list[set[tuple[str, str]]] = [set() for _ in range(self.size)]
-        self.sides: list[dict[int, int]] = [{} for _ in range(self.size)]
-        self.edges: list[tuple[int, int, str]] = []
-        for i, ident in enumerate(identities):
-            if ident.user_id:
-                self.user_ids[i].add((ident.source, ident.user_id))
-            for entry, items in enumerate(config.split):
-                side = next((s for s, item in enumerate(items) if spec_matches(item, ident)), None)
-                if side is not None:
-                    self.sides[i][entry] = side
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int, reason: str, strict: bool = False) -> bool:
-        """Join the groups of ``a`` and ``b`` unless a split rule (or, when ``strict``, two
-        user ids of one source) says they are different people."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        sa, sb = self.sides[ra], self.sides[rb]
-        if any(sa[e] != sb[e] for e in sa.keys() & sb.keys()):
-            return False
-        if strict and self._user_id_conflict(ra, rb):
-            return False
-        self.parent[rb] = ra
-        self.user_ids[ra] |= self.user_ids[rb]
-        self.sides[ra] = {**sb, **sa}
-        self.edges.append((a, b, reason))
-        return True
-
-    def _user_id_conflict(self, ra: int, rb: int) -> bool:
-        sources_a: dict[str, set[str]] = defaultdict(set)
-        for source, uid in self.user_ids[ra]:
-            sources_a[source].add(uid)
-        return any(
-            source in sources_a and uid not in sources_a[source]
-            for source, uid in self.user_ids[rb]
-        )
-
-    def groups(self) -> dict[int, list[int]]:
-        found: dict[int, list[int]] = defaultdict(list)
-        for i in range(self.size):
-            found[self.find(i)].append(i)
-        return found
-
-
-def _full_keys(ident: Identity) -> list[tuple[str, str]]:
-    """(key, reason) for the multi-word names this identity carries."""
-    keys = []
-    for value, reason in (
-        (ident.name, "name"),
-        (ident.handle, "handle"),
-        ((ident.email or "").split("@")[0], "email local part"),
-    ):
-        if not value or (reason == "name" and "@" in value and " " not in value):
-            continue
-        tokens = name_tokens(value)
-        if len(tokens) >= 2:
-            keys.append((" ".join(tokens), reason))
-    return keys
-
-
-def _single_token(ident: Identity) -> str | None:
-    """The one word an identity is known by, when it has no multi-word name."""
-    if _full_keys(ident):
-        return None
-    tokens = name_tokens(ident.name or ident.handle or "")
-    return tokens[0] if len(tokens) == 1 else None
-
-
-def merge(
-    identities: list[Identity],
-    identity_docs: dict[int, set[str]],
-    config: PeopleConfig,
-) -> tuple[_Merger, dict[int, int]]:
-    """Merge identities; returns the merger and, per group root, its people.yaml entry."""
-    merger = _Merger(identities, config)
-    n = len(identities)
-    _merge_configured(merger, identities, config)
-    _merge_by_key(
-        merger,
-        {i: [((x.source, x.user_id), "user id")] for i, x in enumerate(identities) if x.user_id},
-    )
-    _merge_by_key(
-        merger, {i: [(x.email.casefold(), "email")] for i, x in enumerate(identities) if x.email}
-    )
-    _merge_by_key(merger, {i: _full_keys(x) for i, x in enumerate(identities)}, strict=True)
-    _merge_single_words(merger, identities, config)
-    _merge_first_names(merger, identities, identity_docs, config)
-    configured = {}
-    for j in range(len(config.people)):
-        configured[merger.find(n + j)] = j
-    return merger, configured
-
-
-def _merge_configured(merger: _Merger, identities: list[Identity], config: PeopleConfig) -> None:
-    n = len(identities)
-    for j, entry in enumerate(config.people):
-        specs = [entry.name, *entry.aliases, *entry.emails]
-        for i, ident in enumerate(identities):
-            if any(spec_matches(s, ident) for s in specs):
-                merger.union(n + j, i, "people.yaml")
-
-
-def _merge_by_key(
-    merger: _Merger, keys: dict[int, list[tuple[Any, str]]], strict: bool = False
-) -> None:
-    first: dict[Any, tuple[int, str]] = {}
-    for i in sorted(keys):
-        for key, reason in keys[i]:
-            if key not in first:
-                first[key] = (i, reason)
-                continue
-            j, other = first[key]
-            # "name" only when both sides matched by name; else the handle or e-mail that did
-            merger.union(j, i, other if reason == "name" else reason, strict=strict)
-
-
-def _first_names(identities: list[Identity], config: PeopleConfig) -> set[str]:
-    """First names of everyone known by a full name."""
-    found = {key.split()[0] for x in identities for key, _ in _full_keys(x)}
-    found |= {t[0] for t in (name_tokens(p.name) for p in config.people) if len(t) >= 2}
-    return found
-
-
-def _merge_single_words(merger: _Merger, identities: list[Identity], config: PeopleConfig) -> None:
-    """Join identities known by the same one word (``Potuz``, ``@potuz``, ``potuz``) unless
-    that word is someone's first name (then :func:`_merge_first_names` decides)."""
-    firsts = _first_names(identities, config)
-    keys = {}
-    for i, ident in enumerate(identities):
-        token = _single_token(ident)
-        if token is not None and token not in firsts:
-            keys[i] = [(token, "handle" if ident.handle or ident.mention else "name")]
-    _merge_by_key(merger, keys, strict=True)
-
-
-def _merge_first_names(
-    merger: _Merger,
-    identities: list[Identity],
-    identity_docs: dict[int, set[str]],
-    config: PeopleConfig,
-) -> None:
-    """Join one-word identities to the only person with that first name nearby."""
-    by_first: dict[str, set[int]] = defaultdict(set)
-    doc_members: dict[str, set[int]] = defaultdict(set)
-    for i, ident in enumerate(identities):
-        for doc in identity_docs.get(i, ()):
-            doc_members[doc].add(i)
-        for key, _ in _full_keys(ident):
-            by_first[key.split()[0]].add(i)
-    n = len(identities)
-    for j, entry in enumerate(config.people):
-        tokens = name_tokens(entry.name)
-        if len(tokens) >= 2:
-            by_first[tokens[0]].add(n + j)
-    team_of = _teams(merger, config)
-    members = {root: [m for m in group if m < n] for root, group in merger.groups().items()}
-    for i, ident in enumerate(identities):
-        token = _single_token(ident)
-        if token is None or token not in by_first:
-            continue
-        candidates = {merger.find(c) for c in by_first[token]}
-        nearby = {merger.find(m) for d in identity_docs.get(i, ()) for m in doc_members[d]}
-        choice = _only(candidates & nearby)
-        if choice is None and team_of.get(merger.find(i)):
-            team = team_of[merger.find(i)]
-            choice = _only({c for c in candidates if team_of.get(c) == team})
-        if choice is None and not ident.has_account and not ident.handle:
-            same_format = {
-                c
-                for c in candidates
-                if ident.source in {merger.identities[m].source for m in members.get(c, ())}
-            }
-            choice = _only(same_format)
-        if choice is not None:
-            merger.union(choice, i, "first name", strict=True)
-
-
-def _teams(merger: _Merger, config: PeopleConfig) -> dict[int, str]:
-    n = len(merger.identities)
-    return {merger.find(n + j): p.team for j, p in enumerate(config.people) if p.team}
-
-
-def _only(values: set[int]) -> int | None:
-    return next(iter(values)) if len(values) == 1 else None
 
 
 # ---------------------------------------------------------------------------- the directory
@@ -576,8 +184,8 @@ class Directory:
         self._by_label = {
             (doc_id, dp.label): dp.person_id for doc_id, dps in doc_people.items() for dp in dps
         }
-        self._patterns: dict[str, _Mentions] = {}
-        self._corpus: dict[str, _MentionPattern] = {}
+        self._patterns: dict[str, Mentions] = {}
+        self._corpus: dict[str, MentionPattern] = {}
         self._lock = threading.Lock()
         self._derive_lock = threading.Lock()
         self.cache: dict[str, Any] = {}  # derived indexes (expert finding) live with it
@@ -647,7 +255,7 @@ class Directory:
             doc = self.docs[doc_id]
             if doc.created is None:
                 continue
-            month = _iso_day(doc.created)[:7]  # type: ignore[index]
+            month = iso_day(doc.created)[:7]  # type: ignore[index]
             spoke = sum(dp.messages for dp in self.doc_people[doc_id] if dp.person_id == person_id)
             months[month] += spoke if doc.is_conversation else max(spoke, 1)
         return dict(sorted((m, n) for m, n in months.items() if n))
@@ -661,7 +269,7 @@ class Directory:
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], fold(self.persons[kv[0]].name)))
         return [(self.persons[pid], n) for pid, n in ranked[:limit]]
 
-    def mention_pattern(self, doc_id: str) -> _Mentions:
+    def mention_pattern(self, doc_id: str) -> Mentions:
         """How people are named in a document's text: its own people first (labels, unique
         first names), then anyone in the directory (cached per document)."""
         with self._lock:
@@ -670,16 +278,16 @@ class Directory:
             people = [self.persons[pid] for pid in self._doc_person_ids(doc_id)]
             doc = self.docs.get(doc_id)
             corpus = self._corpus_pattern(doc.origin if doc else "")
-            found = _Mentions(_MentionPattern(_doc_variants(people, self._labels(doc_id))), corpus)
+            found = Mentions(MentionPattern(_doc_variants(people, self._labels(doc_id))), corpus)
             with self._lock:
                 self._patterns[doc_id] = found
         return found
 
-    def _corpus_pattern(self, origin: str) -> _MentionPattern:
+    def _corpus_pattern(self, origin: str) -> MentionPattern:
         with self._lock:
             found = self._corpus.get(origin)
         if found is None:
-            found = _MentionPattern(_corpus_variants(self.persons.values(), origin, self.common))
+            found = MentionPattern(_corpus_variants(self.persons.values(), origin, self.common))
             with self._lock:
                 self._corpus[origin] = found
         return found
@@ -741,7 +349,7 @@ def _corpus_variants(
     return variants
 
 
-class _MentionPattern:
+class MentionPattern:
     """Finds names (folded variants mapped to person ids) in text."""
 
     def __init__(self, variants: dict[str, str]) -> None:
@@ -763,10 +371,10 @@ class _MentionPattern:
         return list(dict.fromkeys(self.variants[m] for m in self.regex.findall(folded)))
 
 
-class _Mentions:
+class Mentions:
     """A document's own names first, then the directory's."""
 
-    def __init__(self, doc: _MentionPattern, corpus: _MentionPattern) -> None:
+    def __init__(self, doc: MentionPattern, corpus: MentionPattern) -> None:
         self.doc = doc
         self.corpus = corpus
 
@@ -902,7 +510,7 @@ def _identity_kind(ident: Identity, seen: _Seen, config: PeopleConfig) -> str:
 
 
 def _persons(
-    merger: _Merger,
+    merger: Merger,
     configured: dict[int, int],
     config: PeopleConfig,
     seen: dict[Identity, _Seen],
@@ -973,7 +581,7 @@ class _Vocabulary:
 
 
 def _is_label(
-    merger: _Merger, idents: list[int], seen: dict[Identity, _Seen], words: _Vocabulary
+    merger: Merger, idents: list[int], seen: dict[Identity, _Seen], words: _Vocabulary
 ) -> bool:
     """A group that is a label, not a person: no account, no message written, and only
     ever named by a common word (``Target``, ``Metrics Dashboard``), by a word of several
@@ -1016,7 +624,7 @@ def _canonical_name(members: list[Identity], seen: dict[Identity, _Seen]) -> str
 
 
 def _explain(
-    merger: _Merger, members: set[int], idents: list[int], entry: ConfiguredPerson | None
+    merger: Merger, members: set[int], idents: list[int], entry: ConfiguredPerson | None
 ) -> list[MergedIdentity]:
     """Each identity with the evidence that joined it (breadth first from the first one)."""
     adjacency: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -1127,193 +735,5 @@ def _file_stamp(path: Path | None) -> tuple[float, int] | None:
     return (stat.st_mtime, stat.st_size)
 
 
-# ---------------------------------------------------------------------------- attribution
-
-
-@dataclass(slots=True)
-class Attribution:
-    """Who said, owns or is named in what inside one chunk."""
-
-    said: dict[str, list[str]] = field(default_factory=dict)
-    named: dict[str, list[str]] = field(default_factory=dict)
-    present: list[str] = field(default_factory=list)
-    starter: str | None = None
-    lines: int = 0
-
-
-def attribute(chunk: ChunkRow, directory: Directory) -> Attribution:
-    """Split a chunk's text among people: their own lines (conversation turns, agenda or
-    action-item lines they own), sentences that name them, and who was merely present."""
-    pattern = directory.mention_pattern(chunk.doc_id)
-    result = Attribution()
-    labels = sorted(chunk.people, key=len, reverse=True)
-    current: str | None = None
-    for raw in chunk.text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        result.lines += 1
-        owner, text = _speaker(line, labels, chunk.doc_id, directory, pattern)
-        if owner is not None:
-            current = owner
-            result.said.setdefault(owner, []).append(text)
-            if result.starter is None and chunk.position == 0:
-                result.starter = owner
-        elif current is not None and _is_conversation_text(chunk):
-            result.said[current].append(line)
-            text = line
-        else:
-            text = line
-        named = [pid for pid in pattern.find(text) if pid != owner]
-        if named and _LIST_LINE.match(line):
-            result.present += [pid for pid in named if pid not in result.present]
-        elif named:
-            for pid, sentences in _sentences_naming(text, named, pattern).items():
-                result.named.setdefault(pid, []).extend(sentences)
-    credited = result.said.keys() | result.named.keys()
-    for label in chunk.people:
-        pid = directory.person_for(chunk.doc_id, label)
-        if pid is not None and pid not in result.present:
-            result.present.append(pid)
-    result.present = [pid for pid in result.present if pid not in credited]
-    return result
-
-
-def _is_conversation_text(chunk: ChunkRow) -> bool:
-    return chunk.kind in CONVERSATION_KINDS
-
-
-def _speaker(
-    line: str, labels: list[str], doc_id: str, directory: Directory, pattern: _Mentions
-) -> tuple[str | None, str]:
-    for label in labels:
-        for prefix in (f"{label}: ", f"{label} (bot): "):
-            if line.startswith(prefix):
-                return directory.person_for(doc_id, label), line[len(prefix) :]
-    found = pattern.label_at_start(line)
-    if found is not None:
-        return found
-    return None, line
-
-
-def _sentences_naming(text: str, named: list[str], pattern: _Mentions) -> dict[str, list[str]]:
-    """For each person named in ``text``, the sentences of it that name them."""
-    sentences = _SENTENCE.split(text)
-    if len(sentences) == 1:
-        return {pid: [text] for pid in named}
-    found: dict[str, list[str]] = {pid: [] for pid in named}
-    for sentence in sentences:
-        for pid in pattern.find(sentence):
-            if pid in found:
-                found[pid].append(sentence)
-    return {pid: lines or [text] for pid, lines in found.items()}
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
-# ---------------------------------------------------------------------------- topics
-
-_TOPIC_STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are aren't as at be because
-    been before being below between both but by can can't cannot could did didn't do does
-    doesn't doing don't down during each few for from further get gets got had has have
-    having he her here hers herself him himself his how i i'd i'll i'm i've if in into is
-    isn't it it's its itself just let's like me more most much must my myself need needs no
-    nor not now of off on once one only or other our ours ourselves out over own per same
-    she should so some such than that that's the their theirs them themselves then there
-    there's these they they'd they'll they're they've this those through to too under until
-    up us very via was wasn't we we'd we'll we're we've were weren't what what's when where
-    which while who whom why will with won't would you you'd you'll you're you've your
-    yours yourself yes yeah ok okay thanks thank please sure great good think know want
-    going go see said says say yet still already maybe also well right new next last first
-    second week weeks day days today tomorrow yesterday time times thing things lot
-    monday tuesday wednesday thursday friday saturday sunday morning afternoon
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec will'd done make made put take
-    since half year years month months hour hours minute minutes every around back
-    kind sort guess people stuff bit actually basically probably gonna wanna something
-    anything everything everyone someone somebody hopefully therefore rather sup welcome
-    let lets cool awesome really pretty quite though although also just okay alright
-    """.split()
-)
-_WORD = re.compile(r"[A-Za-zÀ-ÿ][\w'/+-]*[\w+]|[A-Za-zÀ-ÿ]")
-_CLAUSE = re.compile('[.,;:!?()\\[\\]{}"\u201c\u201d|\u2014\u2013]+|\\s-\\s|\n')
-
-
-def key_phrases(texts: Iterable[str], exclude: set[str], limit: int = 200) -> Counter[str]:
-    """Counts of candidate phrases (1-3 words, no stopwords, no names) in ``texts``."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        for clause in _CLAUSE.split(text):
-            words = _WORD.findall(clause)
-            run: list[str] = []
-            for word in [*words, ""]:
-                word = word.removesuffix("'s").removesuffix("\u2019s")
-                low = fold(word)
-                if word and low not in _TOPIC_STOPWORDS and low not in exclude and len(low) > 2:
-                    run.append(word)
-                    continue
-                for size in (1, 2, 3):
-                    for start in range(len(run) - size + 1):
-                        counts[" ".join(run[start : start + size])] += 1
-                run = []
-    return Counter(dict(counts.most_common(limit)))
-
-
-def person_topics(
-    catalog: Catalog, directory: Directory, person_id: str, limit: int = 8
-) -> tuple[list[str], Counter[str]]:
-    """The phrases that set this person's own words apart from the rest of the corpus
-    (TF-IDF against chunk frequency), and how much they said or were named per document."""
-    chunks = catalog.chunks_of_documents(directory.persons[person_id].documents)
-    own: list[str] = []
-    weight: Counter[str] = Counter()
-    for chunk in chunks:
-        part = attribute(chunk, directory)
-        said, named = part.said.get(person_id, []), part.named.get(person_id, [])
-        own += said + named
-        weight[chunk.doc_id] += len(said) + len(named)
-    exclude = {t for p in directory.persons.values() for t in name_tokens(p.name)}
-    counts = _merge_case(key_phrases(own, exclude))
-    if not counts:
-        return [], weight
-    total = max(catalog.chunk_total(), 1)
-    frequency = catalog.phrase_chunk_counts(list(counts))
-    scores = {
-        phrase: n
-        * log((total + 1) / (frequency.get(phrase, 0) + 1))
-        * PHRASE_WEIGHT[phrase.count(" ")]
-        for phrase, n in counts.items()
-        if n >= 2 or " " in phrase
-    }
-    return _pick(scores, limit), weight
-
-
-# A phrase of two or three words says more than a single word.
-PHRASE_WEIGHT = (0.6, 1.5, 2.0)
-
-
-def _merge_case(counts: Counter[str]) -> Counter[str]:
-    """Phrases that differ only in case counted together, under their commonest spelling."""
-    groups: dict[str, Counter[str]] = defaultdict(Counter)
-    for phrase, n in counts.items():
-        groups[fold(phrase)][phrase] += n
-    return Counter({c.most_common(1)[0][0]: sum(c.values()) for c in groups.values()})
-
-
-def _pick(scores: dict[str, float], limit: int) -> list[str]:
-    """The best phrases, skipping one that a chosen phrase contains or is contained in."""
-    chosen: list[str] = []
-    for phrase in sorted(scores, key=lambda p: (-scores[p], p)):
-        low = fold(phrase)
-        if any(low in fold(c) or fold(c) in low for c in chosen):
-            continue
-        chosen.append(phrase)
-        if len(chosen) == limit:
-            break
-    return chosen
-
-
-def _iso_day(ts: float | None) -> str | None:
+def iso_day(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).date().isoformat() if ts is not None else None

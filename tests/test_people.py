@@ -12,17 +12,12 @@ import pytest
 
 from api import people as people_api
 from search.catalog import Catalog
-from search.people import (
-    Directory,
-    PeopleFileError,
-    build_directory,
-    directory_for,
-    load_people_config,
-    name_key,
-    person_topics,
-)
+from search.identities import name_key
+from search.people import Directory, build_directory, directory_for
+from search.people_file import PeopleFileError, load_people_config
 from search.settings import Settings
 from search.store import Store
+from search.topics import person_topics
 from tests.conftest import REPO, LiveServer
 
 PEOPLE_FILE = REPO / "api" / "sample_people.yaml"

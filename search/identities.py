@@ -1,0 +1,115 @@
+"""How sources name people: names folded for matching, and identities."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+PARTICLES = frozenset("von van de der den da di del la le bin al el du dos das ter ten".split())
+
+
+# ---------------------------------------------------------------------------- names
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that learns each character's accent-free form on first use."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Chloé`` -> ``chloe``."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD).casefold()
+
+
+def clean_name(raw: str) -> str:
+    """A label as a display name: remarks in brackets and stray punctuation removed."""
+    name = re.split(r"\s*[(\[<|]|\s+[-\u2013\u2014]\s+", raw.strip(), maxsplit=1)[0]
+    return " ".join(name.strip(" \t.:;,*_\"'()[]<>|").split())
+
+
+def display_name(raw: str) -> str:
+    """A label as a person would write the name: ``Raman, Priya`` -> ``Priya Raman``."""
+    name = clean_name(raw)
+    if name.count(",") == 1 and "@" not in name:
+        last, first = (part.strip() for part in name.split(","))
+        if first and last:
+            name = f"{first} {last}"
+    return name
+
+
+def name_tokens(raw: str) -> list[str]:
+    """The folded words of a name, handle or e-mail local part.
+
+    ``Raman, Priya`` and ``priya.raman`` both give ``["priya", "raman"]``.
+    """
+    name = clean_name(raw)
+    if "@" in name and " " not in name:
+        name = name.split("@", 1)[0]
+    if name.count(",") == 1:
+        last, first = name.split(",")
+        name = f"{first} {last}"
+    name = re.sub(r"[._]+|(?<=\w)-(?=\w)", " ", fold(name)) if " " not in name else fold(name)
+    return re.findall(r"[^\W\d_][\w'-]*", name)
+
+
+def name_key(raw: str) -> str:
+    return " ".join(name_tokens(raw))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "person"
+
+
+def looks_like_name(raw: str) -> bool:
+    """1-4 capitalised words without digits (``Luis Ortega``, ``Chloé``), not a label."""
+    name = clean_name(raw)
+    words = name.split()
+    if not 1 <= len(words) <= 4 or any(ch.isdigit() for ch in name):
+        return False
+    return all(w in PARTICLES or (w[0].isupper() and w[0].isalpha()) for w in words)
+
+
+# ---------------------------------------------------------------------------- identities
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One way a source names a person."""
+
+    name: str
+    email: str | None
+    user_id: str | None
+    handle: str | None
+    source: str
+    mention: bool = False  # only ever seen as an ``@name`` in text
+
+    @property
+    def label(self) -> str:
+        name = self.name or self.handle or self.email or self.user_id or "unknown"
+        if self.mention:
+            return "@" + name
+        return f"{name} <{self.email}>" if self.email and self.email != name else name
+
+    @property
+    def has_account(self) -> bool:
+        return bool(self.email or self.user_id)
+
+
+@dataclass(slots=True)
+class MergedIdentity:
+    """An identity in a person, with the evidence that put it there."""
+
+    identity: Identity
+    merged_by: str
+    merged_with: str | None = None
