@@ -369,7 +369,7 @@ def eval_experts_cli(
 ) -> None:
     """Score expert finding on labelled topics: P@1 and MAP@10 per model."""
     from api.cli import _print_json, console, errors
-    from search.experts import evaluate, load_topics
+    from search.expert_evaluation import evaluate, load_topics
 
     if not topics.is_file():
         errors.print(f"[red]error:[/red] no such topics file: {topics}")

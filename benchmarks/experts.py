@@ -31,7 +31,8 @@ import httpx  # noqa: E402
 from search_at_scale import build, percentile, seed_material  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
-from search.experts import MODELS, ExpertFinder, evaluate, load_topics  # noqa: E402
+from search.expert_evaluation import evaluate, load_topics  # noqa: E402
+from search.experts import MODELS, ExpertFinder  # noqa: E402
 from search.people import directory_for  # noqa: E402
 from search.settings import Settings  # noqa: E402
 from search.store import Store  # noqa: E402

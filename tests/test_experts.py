@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from api import cli
 from api.people import eval_experts_cli, experts_cli
 from search.catalog import Filters
-from search.experts import MODELS, ExpertFinder, evaluate, load_topics, score_topic
+from search.expert_evaluation import evaluate, load_topics, score_topic
+from search.experts import MODELS, ExpertFinder
 from search.settings import Settings
 from search.store import Store
 from tests.conftest import DATA, LiveServer
