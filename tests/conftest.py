@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ORG = REPO / "api" / "sample_org"
 DATA = Path(__file__).resolve().parent / "data"
 SHARED_SAMPLES = REPO.parent / "shared" / "samples"
+PEOPLE_FILE = REPO / "api" / "sample_people.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -96,4 +97,12 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def sample_server(sample_store: Store) -> Iterator[LiveServer]:
     with LiveServer(sample_store.settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def people_server(sample_store: Store) -> Iterator[LiveServer]:
+    """The sample organization served with its people.yaml."""
+    settings = Settings(home=sample_store.settings.home, people_file=PEOPLE_FILE)
+    with LiveServer(settings) as server:
         yield server

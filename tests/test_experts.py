@@ -4,7 +4,6 @@ evidence, /experts over HTTP and the CLI commands."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,7 @@ from search.expert_evaluation import evaluate, load_topics, score_topic
 from search.experts import MODELS, ExpertFinder
 from search.settings import Settings
 from search.store import Store
-from tests.conftest import DATA, LiveServer
-from tests.test_people import PEOPLE_FILE, serve_people
+from tests.conftest import DATA, PEOPLE_FILE, LiveServer
 
 TOPICS = DATA / "expert_topics.jsonl"
 # Measured (tests/data/expert_topics.jsonl, api/sample_people.yaml) on two ingests of the
@@ -150,19 +148,12 @@ def test_an_empty_topic_or_store_finds_nobody(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- HTTP
 
 
-@pytest.fixture(scope="module")
-def experts_server(sample_store: Store) -> Iterator[LiveServer]:
-    settings = Settings(home=sample_store.settings.home, people_file=PEOPLE_FILE)
-    with serve_people(settings) as server:
-        yield server
-
-
 def get(server: LiveServer, path: str, **params: object) -> httpx.Response:
     return httpx.get(server.url + path, params=params, timeout=60)
 
 
-def test_experts_endpoint_ranks_people_with_evidence(experts_server: LiveServer) -> None:
-    body = get(experts_server, "/experts", q="pricing and packaging (Tollgate)", k=4).json()
+def test_experts_endpoint_ranks_people_with_evidence(people_server: LiveServer) -> None:
+    body = get(people_server, "/experts", q="pricing and packaging (Tollgate)", k=4).json()
     experts = body["experts"]
     assert experts[0]["name"] == "Sofia Brandt" and len(experts) == 4
     assert set(experts[0]) == {"person_id", "name", "score", "left", "evidence"}
@@ -170,13 +161,13 @@ def test_experts_endpoint_ranks_people_with_evidence(experts_server: LiveServer)
     for evidence in experts[0]["evidence"]:
         assert set(evidence) == {"doc_id", "title", "source_path", "locator", "quote", "date"}
         assert Path(evidence["source_path"]).exists() and evidence["locator"]
-    person = get(experts_server, f"/people/{experts[0]['person_id']}")
+    person = get(people_server, f"/people/{experts[0]['person_id']}")
     assert person.status_code == 200
 
 
-def test_experts_endpoint_filters_by_kind_and_date(experts_server: LiveServer) -> None:
+def test_experts_endpoint_filters_by_kind_and_date(people_server: LiveServer) -> None:
     body = get(
-        experts_server, "/experts", q="release date", kind="chat", since="2025-04-01", k=5
+        people_server, "/experts", q="release date", kind="chat", since="2025-04-01", k=5
     ).json()
     assert body["experts"]
     dates = [e["date"] for x in body["experts"] for e in x["evidence"]]
@@ -197,15 +188,15 @@ def test_experts_endpoint_filters_by_kind_and_date(experts_server: LiveServer) -
     ],
 )
 def test_invalid_experts_parameter_gets_a_422_naming_it(
-    experts_server: LiveServer, params: dict, name: str
+    people_server: LiveServer, params: dict, name: str
 ) -> None:
-    response = get(experts_server, "/experts", **params)
+    response = get(people_server, "/experts", **params)
     assert response.status_code == 422
     assert any(error["loc"][-1] == name for error in response.json()["detail"])
 
 
 def test_experts_on_an_empty_store_say_what_to_do(tmp_path: Path) -> None:
-    with serve_people(Settings(home=tmp_path / "empty")) as server:
+    with LiveServer(Settings(home=tmp_path / "empty")) as server:
         body = get(server, "/experts", q="anything").json()
         assert body["experts"] == [] and "watercooler ingest" in body["notice"]
         assert get(server, "/people").json()["total"] == 0

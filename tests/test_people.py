@@ -15,12 +15,10 @@ from search.catalog import Catalog
 from search.identities import name_key
 from search.people import Directory, build_directory, directory_for
 from search.people_file import PeopleFileError, load_people_config
-from search.settings import Settings
 from search.store import Store
 from search.topics import person_topics
-from tests.conftest import REPO, LiveServer
+from tests.conftest import LiveServer
 
-PEOPLE_FILE = REPO / "api" / "sample_people.yaml"
 DAY = 86400.0
 T0 = 1_735_689_600.0  # 2025-01-01
 
@@ -390,22 +388,6 @@ def test_topics_are_words_not_names(sample_store: Store, sample_directory: Direc
 
 
 # ---------------------------------------------------------------------------- HTTP
-
-
-def serve_people(settings: Settings) -> LiveServer:
-    """A live server over ``settings`` with the people router (if the app lacks it)."""
-    server = LiveServer(settings)
-    app = server.server.config.app
-    if not any(getattr(route, "path", None) == "/experts" for route in app.routes):
-        app.include_router(people_api.router)
-    return server
-
-
-@pytest.fixture(scope="module")
-def people_server(sample_store: Store) -> Iterator[LiveServer]:
-    settings = Settings(home=sample_store.settings.home, people_file=PEOPLE_FILE)
-    with serve_people(settings) as server:
-        yield server
 
 
 def get(server: LiveServer, path: str, **params: object) -> httpx.Response:
