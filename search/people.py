@@ -555,7 +555,7 @@ class _Vocabulary:
 
     SAMPLE = 3000
     ORGANIZATION = re.compile(
-        r"\b([A-Z][\w-]*)\s+(?i:teams?|clients?|devs|developers|nodes?|releases?"
+        r"\b([A-Za-z][\w-]*)\s+(?i:teams?|clients?|devs|developers|nodes?|releases?"
         r"|implementation|codebase|repo|version)\b"
     )
 
@@ -596,7 +596,7 @@ def _is_label(
         return True  # a mailing list or a bare recipient address
     if any(x.email for x in members):
         return False
-    if all(words.organizations[tokens[-1]] for tokens in names):
+    if all(words.organizations[tokens[0]] or words.organizations[tokens[-1]] for tokens in names):
         return True
     full = [tokens for tokens in names if len(tokens) >= 2]
     if full:
