@@ -23,11 +23,13 @@ run: setup
 	WATERCOOLER_PEOPLE_FILE="$${WATERCOOLER_PEOPLE_FILE:-$(CURDIR)/api/sample_people.yaml}" \
 	  $(BIN)/watercooler serve
 
-# The page tests drive Debian's Chromium (no browser download); root installs it with apt.
+# The page tests drive Debian's Chromium (no browser download), with an emoji font so that
+# the screenshots show what people see; root installs them with apt.
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+	@{ command -v chromium && fc-list | grep -qi "color emoji"; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES); \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(BROWSER_PACKAGES); fi; }
 
 test: setup browser
 	$(BIN)/ruff check .
