@@ -30,6 +30,7 @@ _MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_CODE = re.compile(r"`([^`\n]+)`")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_LIST = re.compile(r"^(?:[-*+]|\d{1,2}[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
 class EmptyStoreError(RuntimeError):
@@ -233,7 +234,8 @@ def _date(ts: float | None) -> str | None:
 
 def snippet(text: str, terms: list[str], width: int = 280) -> str:
     """The passage of ``text`` (about ``width`` characters) with the most query terms,
-    as plain text (markdown emphasis, code ticks, link targets and heading marks dropped)."""
+    as plain text (markdown emphasis, code ticks, link targets, heading and list marks
+    dropped)."""
     lines = [plain(line) for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
@@ -257,7 +259,7 @@ def plain(line: str) -> str:
     line = _MD_LINK.sub(r"\1", line.strip())
     line = _MD_EMPHASIS.sub(r"\2", line)
     line = _MD_CODE.sub(r"\1", line)
-    return _MD_HEADING.sub("", line)
+    return _MD_LIST.sub("", _MD_HEADING.sub("", line))
 
 
 def term_pattern(term: str) -> re.Pattern[str]:

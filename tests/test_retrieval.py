@@ -133,6 +133,10 @@ def test_snippets_show_markdown_as_plain_text() -> None:
     )
     assert snippet(text, ["tinyint"]) == "… Owner: Priya. Convert TINYINT(1) per the plan."
     assert snippet("# Launch plan", []) == "Launch plan"
+    assert (
+        snippet("How it went:\n- 05:30 go\n- [x] 06:00 stop", [])
+        == "How it went: 05:30 go 06:00 stop"
+    )
 
 
 def test_proximity_rewards_terms_that_occur_together() -> None:
