@@ -3,10 +3,13 @@
 Readers name people their own way: a Slack user id, handle and display name, an e-mail
 address, a Discord or Teams author, a transcript speaker, a meeting-note attendee. The
 directory is derived on demand from the catalog (``document_people`` and the chunks) plus
-an optional ``people.yaml``, and cached until the catalog or that file changes.
+an optional ``people.yaml``, and cached until the catalog or that file changes. Its parts:
+:mod:`search.identities` (names and identities), :mod:`search.people_file`
+(``people.yaml``), :mod:`search.merging`, this module (persons and the directory),
+:mod:`search.attribution` (who said what in a chunk) and :mod:`search.topics`.
 
-Merging is union-find over identities (one identity per distinct name, e-mail, user id,
-handle and source format), strongest evidence first:
+Merging (:mod:`search.merging`) is union-find over identities (one identity per distinct
+name, e-mail, user id, handle and source format), strongest evidence first:
 
 1. ``people.yaml`` entries (name, aliases, e-mails), which override everything below;
 2. the same user id in the same source format (``user id``);
