@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from ingest.pipeline import ingest
+from search import store as store_module
+from search.catalog import Filters
 from search.retrieval import Retriever
 from search.vectors import VectorStoreUnavailable
 from tests.conftest import free_port, make_store
@@ -62,6 +64,33 @@ def test_ingest_and_search_use_the_chroma_server(tmp_path: Path, chroma_url: str
         assert not (tmp_path / "home" / "chroma").exists()  # nothing went to the embedded store
         store.forget(str(org / "memos"))
         assert store.vectors.count() == store.catalog.counts()["chunks"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("exact", "overfetch"),
+    [(1000, 1000), (0, 1000), (0, 1)],
+    ids=["exact", "overfetch", "narrow-fallback"],
+)
+def test_filtered_dense_search_works_on_the_chroma_server(
+    tmp_path: Path, chroma_url: str, monkeypatch: pytest.MonkeyPatch, exact: int, overfetch: int
+) -> None:
+    monkeypatch.setattr(store_module, "EXACT", exact)
+    monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
+    org = write_org(tmp_path / "org")
+    store = make_store(
+        tmp_path / "home", chroma_url=chroma_url, collection=f"filters_{exact}_{overfetch}"
+    )
+    try:
+        ingest([org], store)
+        by_tom = Filters(person="Tom Berg")
+        passing = set(store.catalog.passing(by_tom))
+        # The nearest chunk to this query (the travel memo) does not pass the filter.
+        vector = store.embedder.embed_query("hotel nights cap")
+        assert store.nearest(vector, 1)[0][0] not in passing
+        found = store.nearest(vector, 1, by_tom)
+        assert len(found) == 1 and found[0][0] in passing
     finally:
         store.close()
 
