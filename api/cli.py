@@ -198,7 +198,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     store = _open_store()
     try:
-        counts = store.catalog.counts()
+        counts = store.status()
     finally:
         store.close()
     console.print(

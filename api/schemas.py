@@ -90,7 +90,7 @@ class Status(BaseModel):
     conversations: int
     messages: int
     chunks: int
-    people: int
+    people: int = Field(description="Persons in the people directory (identities merged).")
     by_kind: dict[str, Counts]
     by_source: dict[str, Counts]
     last_run: dict[str, Any] | None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from search.catalog import Catalog, Filters
 from search.embeddings import Embedder, load_embedder
+from search.people import directory_for
+from search.people_file import PeopleFileError
 from search.settings import Settings
 from search.vectors import VectorChunk, Vectors, chroma_client
 
@@ -143,9 +146,10 @@ class Store:
         }
 
     def status(self) -> dict[str, Any]:
-        """Counts by kind and source, the last ingest run, and where everything is stored."""
-        return {
-            **self.catalog.counts(),
-            "last_run": self.catalog.last_run(),
-            "store": self.locations(),
-        }
+        """Counts by kind and source, people (as the directory merges them), the last ingest
+        run, and where everything is stored."""
+        counts = self.catalog.counts()
+        # With a broken people.yaml: distinct names, as the catalog counts them.
+        with suppress(PeopleFileError):
+            counts["people"] = len(directory_for(self.catalog, self.settings.people_path).persons)
+        return {**counts, "last_run": self.catalog.last_run(), "store": self.locations()}
