@@ -186,20 +186,24 @@ def ask_cli(
 ) -> None:
     """Answer a question with quotes and citations; exit 1 when nothing answers it."""
     from api.app import day_end, day_start
-    from api.cli import EXIT_FAILED, EXIT_UNAVAILABLE, _open_store, _print_json, console, errors
+    from api.cli import (
+        EXIT_FAILED,
+        EXIT_UNAVAILABLE,
+        _open_store,
+        _print_json,
+        check_choice,
+        console,
+        day,
+        errors,
+    )
     from search.vectors import VectorStoreUnavailable
 
-    unknown = sorted(set(kind or ()) - set(KINDS))
-    if unknown:
-        errors.print(
-            f"[red]error:[/red] --kind: unknown {', '.join(unknown)}; use {', '.join(KINDS)}"
-        )
-        raise typer.Exit(2)
+    check_choice("--kind", kind or (), KINDS)
     filters = Filters(
         kinds=tuple(kind or ()),
         person=person,
-        since=day_start(since.date() if since else None),
-        until=day_end(until.date() if until else None),
+        since=day_start(day(since)),
+        until=day_end(day(until)),
     )
     store = _open_store()
     try:

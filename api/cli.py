@@ -23,6 +23,7 @@ from search.store import Store
 from search.vectors import VectorStoreUnavailable
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 
 app = typer.Typer(
@@ -64,7 +65,7 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         errors.print(f"[red]error:[/red] no such file or folder: {', '.join(missing)}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     store = _open_store()
     try:
         with Progress(
@@ -136,19 +137,14 @@ def search(
     from api.app import day_end, day_start
     from search.retrieval import EmptyStoreError, Retriever
 
-    unknown = sorted(set(kind or ()) - set(KINDS))
-    if unknown:
-        errors.print(
-            f"[red]error:[/red] --kind: unknown {', '.join(unknown)}; use {', '.join(KINDS)}"
-        )
-        raise typer.Exit(2)
+    check_choice("--kind", kind or (), KINDS)
     filters = Filters(
         kinds=tuple(kind or ()),
         sources=tuple(source or ()),
         channels=tuple(channel or ()),
         person=person,
-        since=day_start(_day(since)),
-        until=day_end(_day(until)),
+        since=day_start(day(since)),
+        until=day_end(day(until)),
     )
     store = _open_store()
     try:
@@ -282,15 +278,15 @@ def evaluate(
 
     if not queries.is_file():
         errors.print(f"[red]error:[/red] no such query file: {queries}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     if mode not in MODES:
         errors.print(f"[red]error:[/red] --mode: unknown {mode!r}; use one of {', '.join(MODES)}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     try:
         labelled = load_queries(queries)
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(EXIT_USAGE) from exc
     store = _open_store()
     retriever = Retriever(store)
     reports = {}
@@ -324,8 +320,19 @@ def evaluate(
     console.print(table)
 
 
-def _day(value: datetime | None) -> date | None:
+def day(value: datetime | None) -> date | None:
+    """The date of a ``--since`` / ``--until`` option."""
     return value.date() if value else None
+
+
+def check_choice(option: str, values: Any, allowed: tuple[str, ...]) -> None:
+    """Exit with usage status when ``values`` of ``option`` are not all ``allowed``."""
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        errors.print(
+            f"[red]error:[/red] {option}: unknown {', '.join(unknown)}; use {', '.join(allowed)}"
+        )
+        raise typer.Exit(EXIT_USAGE)
 
 
 def _run_line(summary: dict[str, Any]) -> str:

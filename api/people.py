@@ -28,8 +28,6 @@ from search.store import Store
 from search.topics import person_topics
 from search.vectors import VectorStoreUnavailable
 
-EXIT_USAGE = 2
-
 router = APIRouter()
 
 
@@ -278,7 +276,7 @@ def _expert_item(expert: Expert) -> ExpertItem:
 @contextmanager
 def _finder() -> Iterator[ExpertFinder]:
     """An expert finder over the configured store; store and people.yaml errors exit."""
-    from api.cli import EXIT_UNAVAILABLE, _open_store, errors
+    from api.cli import EXIT_UNAVAILABLE, EXIT_USAGE, _open_store, errors
 
     store = _open_store()
     try:
@@ -312,14 +310,14 @@ def experts_cli(
 ) -> None:
     """Who knows about TOPIC: ranked people with the conversations that show it."""
     from api.app import day_end, day_start
-    from api.cli import EXIT_FAILED, _print_json
+    from api.cli import EXIT_FAILED, _print_json, check_choice, day
 
-    _check_choice("--kind", kind or (), KINDS)
-    _check_choice("--model", (model,), MODELS)
+    check_choice("--kind", kind or (), KINDS)
+    check_choice("--model", (model,), MODELS)
     filters = Filters(
         kinds=tuple(kind or ()),
-        since=day_start(since.date() if since else None),
-        until=day_end(until.date() if until else None),
+        since=day_start(day(since)),
+        until=day_end(day(until)),
     )
     with _finder() as finder:
         found = finder.find(topic, k=k, filters=filters, model=model)
@@ -346,17 +344,6 @@ def _print_experts(found: list[Expert]) -> None:
         console.print("no experts found")
 
 
-def _check_choice(option: str, values: Any, allowed: tuple[str, ...]) -> None:
-    from api.cli import errors
-
-    unknown = sorted(set(values) - set(allowed))
-    if unknown:
-        errors.print(
-            f"[red]error:[/red] {option}: unknown {', '.join(unknown)}; use {', '.join(allowed)}"
-        )
-        raise typer.Exit(EXIT_USAGE)
-
-
 def eval_experts_cli(
     topics: Annotated[
         Path, typer.Argument(help="JSON lines: {id, topic, experts: [names], aliases?}.")
@@ -368,13 +355,13 @@ def eval_experts_cli(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Score expert finding on labelled topics: P@1 and MAP@10 per model."""
-    from api.cli import _print_json, console, errors
+    from api.cli import EXIT_USAGE, _print_json, check_choice, console, errors
     from search.expert_evaluation import evaluate, load_topics
 
     if not topics.is_file():
         errors.print(f"[red]error:[/red] no such topics file: {topics}")
         raise typer.Exit(EXIT_USAGE)
-    _check_choice("--model", (model,), MODELS)
+    check_choice("--model", (model,), MODELS)
     try:
         labelled = load_topics(topics)
     except ValueError as exc:
