@@ -46,6 +46,7 @@ from ingest.textutil import (
     minute_label,
     parse_time,
     read_head,
+    read_utf8,
     snippet,
     split_windows,
     unique_identities,
@@ -92,10 +93,7 @@ class _Row:
 def read(path: Path) -> ReadResult:
     """Read a JSONL or CSV chat file into one record per thread or message window."""
     path = path.resolve()
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(f"cannot read as UTF-8 text: {exc}") from exc
+    text = read_utf8(path)
     result = ReadResult()
     entries = _csv_rows(text) if path.suffix.lower() == ".csv" else _jsonl_rows(text)
     rows: list[_Row] = []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.records import Access, Identity, Message, ReadError, Record
 from ingest.sources import ReadResult
+from ingest.textutil import read_bytes, split_lines
 from ingest.transcripts import find_date
 
 NAME = "chatlog"
@@ -147,7 +148,7 @@ def detect(path: Path) -> bool:
         text = _decode(path.read_bytes()[:400_000])
     except OSError:
         return False
-    return looks_like_chat(_split_lines(text))
+    return looks_like_chat(split_lines(text))
 
 
 # ---------------------------------------------------------------- reading
@@ -159,18 +160,10 @@ def _decode(data: bytes) -> str:
     return decode_bytes(data.removeprefix(b"\xef\xbb\xbf"), "utf-8")
 
 
-def _split_lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-
 def read(path: Path) -> ReadResult:
     """Read a chat log into one record per session (or per window of lines)."""
     path = path.resolve()
-    try:
-        text = _decode(path.read_bytes())
-    except OSError as exc:
-        raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
-    lines = _split_lines(text)
+    lines = split_lines(_decode(read_bytes(path)))
     channel = _channel(path, lines)
     entries = parse_log(lines, find_date(path.stem) or find_date(path.parent.name))
     if not entries:

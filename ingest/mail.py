@@ -39,6 +39,7 @@ from ingest.mailtext import (
 )
 from ingest.records import Access, Identity, Message, Problem, ReadError, Record
 from ingest.sources import ReadResult
+from ingest.textutil import read_bytes
 
 NAME = "mail"
 
@@ -215,10 +216,7 @@ def _read_file(
     path: Path, result: ReadResult, start: int = 0, in_folder: bool = False
 ) -> list[MailItem]:
     """Messages of one file (an mbox, a message, or a .msg); ``start`` numbers them on."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
+    data = read_bytes(path)
     if not data.strip():
         raise ReadError("empty file")
     if data.startswith(OLE_MAGIC):

@@ -37,6 +37,7 @@ from ingest.textutil import (
     minute_label,
     parse_time,
     read_head,
+    read_utf8,
     snippet,
     split_windows,
     unique_identities,
@@ -105,10 +106,7 @@ class _Post:
 def read(path: Path) -> ReadResult:
     """Read a file of Graph chatMessages into one record per post/thread or chat window."""
     path = path.resolve()
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(f"cannot read as UTF-8 text: {exc}") from exc
+    text = read_utf8(path)
     raws = _chat_messages(loads_json_stream(text))
     if not raws:
         raise ReadError("no Microsoft Graph chatMessage objects found (unknown JSON shape)")

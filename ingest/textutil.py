@@ -140,12 +140,30 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     return data.decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
-def load_json(path: Path) -> Any:
-    """Parse a JSON file, raising ``ReadError`` with a readable reason when it is not JSON."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, raising ``ReadError`` with the reason when it cannot be read."""
     try:
-        return loads_json(path.read_bytes())
+        return path.read_bytes()
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def read_utf8(path: Path) -> str:
+    """The text of a UTF-8 file (BOM allowed), raising ``ReadError`` when it is not."""
+    try:
+        return path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(f"cannot read as UTF-8 text: {exc}") from exc
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text`` with any line ending (``\\r\\n``, ``\\r`` or ``\\n``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file, raising ``ReadError`` with a readable reason when it is not JSON."""
+    return loads_json(read_bytes(path))
 
 
 def loads_json(data: bytes | str) -> Any:

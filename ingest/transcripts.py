@@ -18,6 +18,7 @@ from pathlib import Path
 from ingest.mailtext import decode_bytes
 from ingest.records import Identity, Message, ReadError, Record
 from ingest.sources import ReadResult
+from ingest.textutil import read_bytes, split_lines
 
 NAME = "transcripts"
 
@@ -89,11 +90,8 @@ def detect(path: Path) -> bool:
 def read(path: Path) -> ReadResult:
     """Read one transcript file into one record."""
     path = path.resolve()
-    try:
-        text = _decode(path.read_bytes())
-    except OSError as exc:
-        raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = _decode(read_bytes(path))
+    lines = split_lines(text)
     suffix = path.suffix.lower()
     if suffix in CAPTION_SUFFIXES:
         title, header_date, cues = parse_captions(lines, CAPTION_SUFFIXES[suffix])
