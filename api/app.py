@@ -17,9 +17,9 @@ from api.page import mount_page
 from ingest.records import KINDS
 from search import experts
 from search.catalog import Filters
-from search.retrieval import EmptyStoreError, Retriever
+from search.retrieval import Retriever
 from search.settings import Settings
-from search.store import Store
+from search.store import EmptyStoreError, Store
 from search.vectors import VectorStoreUnavailable
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from ingest.records import KINDS
 from search.answers import Answer
 from search.catalog import Filters
 from search.llm import Asker
-from search.retrieval import EmptyStoreError
+from search.store import EmptyStoreError
 
 router = APIRouter(tags=["ask"])
 

@@ -135,7 +135,8 @@ def search(
 ) -> None:
     """Search everything ingested and print the best hits."""
     from api.app import day_end, day_start
-    from search.retrieval import EmptyStoreError, Retriever
+    from search.retrieval import Retriever
+    from search.store import EmptyStoreError
 
     check_choice("--kind", kind or (), KINDS)
     filters = Filters(
@@ -274,7 +275,8 @@ def evaluate(
     """Score retrieval on labelled queries: recall@5, MRR@10, nDCG@10, overall and per kind."""
     from search.evaluation import evaluate as run_eval
     from search.evaluation import load_queries
-    from search.retrieval import MODES, EmptyStoreError, Retriever
+    from search.retrieval import MODES, Retriever
+    from search.store import EmptyStoreError
 
     if not queries.is_file():
         errors.print(f"[red]error:[/red] no such query file: {queries}")

@@ -23,8 +23,7 @@ from search.catalog import Filters
 from search.experts import DEFAULT_MODEL, MODELS, Expert, ExpertFinder
 from search.people import Directory, Person, directory_for
 from search.people_file import PeopleFileError
-from search.retrieval import EmptyStoreError
-from search.store import Store
+from search.store import EmptyStoreError, Store
 from search.topics import person_topics
 from search.vectors import VectorStoreUnavailable
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ingest.records import CONVERSATION_KINDS
 from search.catalog import ChunkRow, Filters
-from search.retrieval import STOPWORDS, WORD, EmptyStoreError, query_terms
+from search.retrieval import STOPWORDS, WORD, query_terms
 from search.store import Store
 
 # Confidence at or above which an answer is given; below it the answer abstains. Calibrated
@@ -272,11 +272,7 @@ class Answerer:
     def gather(self, question: str, filters: Filters | None = None) -> Evidence:
         """Retrieve passages for ``question`` and score their units (raises on empty store)."""
         filters = filters or Filters()
-        if self.store.catalog.is_empty():
-            raise EmptyStoreError(
-                f"the store at {self.store.settings.home_dir} is empty: "
-                "run `watercooler ingest PATH` first"
-            )
+        self.store.require_content()
         words = topic_terms(question)
         fused, similarity, vector = self._retrieve(question, words, filters)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)

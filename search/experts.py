@@ -49,7 +49,6 @@ from search.people import Directory, DocInfo, Person, directory_for
 from search.retrieval import (
     RRF_K,
     STOPWORDS,
-    EmptyStoreError,
     query_terms,
     snippet,
     term_pattern,
@@ -203,11 +202,7 @@ class ExpertFinder:
         """The ``k`` people who know most about ``topic``: current staff first, best first."""
         if model not in MODELS:
             raise ValueError(f"model: unknown {model!r}; use one of {', '.join(MODELS)}")
-        if self.store.catalog.is_empty():
-            raise EmptyStoreError(
-                f"the store at {self.store.settings.home_dir} is empty: "
-                "run `watercooler ingest PATH` first"
-            )
+        self.store.require_content()
         directory = self.directory
         decay = _Decay(directory.newest, half_life_days or self.half_life_days)
         filters = filters or Filters()

@@ -103,7 +103,7 @@ def messages(question: str, passages: list[ChunkRow]) -> list[Any]:
 class Asker:
     """Answers a question: with the LLM when one is configured, else extractively.
 
-    Raises :class:`~search.retrieval.EmptyStoreError` when nothing is stored; never
+    Raises :class:`~search.store.EmptyStoreError` when nothing is stored; never
     raises because of the model.
     """
 

@@ -33,10 +33,6 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_LIST = re.compile(r"^(?:[-*+]|\d{1,2}[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
-class EmptyStoreError(RuntimeError):
-    """Nothing has been ingested into the store being searched."""
-
-
 @dataclass(slots=True)
 class Hit:
     """One search result: the chunk that matched and where to find it."""
@@ -112,11 +108,7 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
         filters = filters or Filters()
-        if self.store.catalog.is_empty():
-            raise EmptyStoreError(
-                f"the store at {self.store.settings.home_dir} is empty: "
-                "run `watercooler ingest PATH` first"
-            )
+        self.store.require_content()
         terms = query_terms(query)
         best: dict[str, tuple[ChunkRow, float]] = {}
         for row, score in self.chunks(query, max(self.candidates, k * 5), filters, mode):

@@ -24,6 +24,10 @@ _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 _NEAR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nearest")
 
 
+class EmptyStoreError(RuntimeError):
+    """Nothing has been ingested into the store being searched."""
+
+
 @dataclass(slots=True)
 class DocumentWrite:
     """One document's new version: its catalog row (with chunks) and the chunk vectors."""
@@ -53,6 +57,14 @@ class Store:
     @cached_property
     def embedder(self) -> Embedder:
         return load_embedder(self.settings.model_path)
+
+    def require_content(self) -> None:
+        """Raise :class:`EmptyStoreError`, saying what to do, when nothing is ingested."""
+        if self.catalog.is_empty():
+            raise EmptyStoreError(
+                f"the store at {self.settings.home_dir} is empty: "
+                "run `watercooler ingest PATH` first"
+            )
 
     def nearest(
         self, embedding: list[float], k: int, filters: Filters | None = None

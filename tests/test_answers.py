@@ -11,8 +11,7 @@ import pytest
 
 from search.answers import Answer, Answerer, Unit, split_units, term_pattern
 from search.catalog import ChunkRow, Filters
-from search.retrieval import EmptyStoreError
-from search.store import Store
+from search.store import EmptyStoreError, Store
 from tests.conftest import DATA
 
 # Measured: 18 of 19 answerable questions answered with the expected phrase, 4 of 6

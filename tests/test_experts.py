@@ -135,7 +135,7 @@ def test_evidence_quotes_what_the_person_said_where_they_said_it(finder: ExpertF
 
 
 def test_an_empty_topic_or_store_finds_nobody(tmp_path: Path) -> None:
-    from search.retrieval import EmptyStoreError
+    from search.store import EmptyStoreError
 
     store = Store.open(Settings(home=tmp_path / "empty"))
     try:
