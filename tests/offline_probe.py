@@ -15,7 +15,9 @@ from pathlib import Path
 ATTEMPTS: list[str] = []
 
 
-def _is_local(host: object) -> bool:
+def is_local(address: object) -> bool:
+    """A loopback host (or a ``(host, port)`` address on one)."""
+    host = address[0] if isinstance(address, tuple) else address
     if host in (None, "", "localhost"):
         return True
     try:
@@ -24,26 +26,26 @@ def _is_local(host: object) -> bool:
         return False
 
 
-def _guard(event: str, args: tuple) -> None:
+def block_network(event: str, args: tuple) -> None:
+    """An audit hook that records and refuses every non-loopback connect and DNS lookup."""
     if event == "socket.connect":
         sock, address = args
         if sock.family == socket.AF_UNIX:
             return
-        host = address[0] if isinstance(address, tuple) else address
-        if not _is_local(host):
+        if not is_local(address):
             ATTEMPTS.append(f"connect {address}")
             raise OSError(f"blocked outbound connection to {address}")
     elif event == "socket.getaddrinfo":
         host = args[0]
         if isinstance(host, bytes):
             host = host.decode()
-        if not _is_local(host):
+        if not is_local(host):
             ATTEMPTS.append(f"resolve {host}")
             raise OSError(f"blocked DNS lookup of {host}")
 
 
 def main(source: Path, home: Path) -> None:
-    sys.addaudithook(_guard)
+    sys.addaudithook(block_network)
     import httpx
 
     from ingest.pipeline import ingest

@@ -217,8 +217,8 @@ def test_the_stub_speaks_the_chat_completions_protocol(stub: OpenAIStub) -> None
 
 LLM_PROBE = """
 import json, sys
-from tests.offline_probe import ATTEMPTS, _guard
-sys.addaudithook(_guard)
+from tests.offline_probe import ATTEMPTS, block_network
+sys.addaudithook(block_network)
 from search.llm import build_llm, messages
 from search.settings import Settings
 from tests.openai_stub import OpenAIStub

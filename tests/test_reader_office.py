@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import socket
@@ -18,6 +17,7 @@ import pytest
 
 from ingest import office, offline_nlp
 from ingest.records import ReadError, Record
+from tests.offline_probe import is_local
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 OFFICE = SAMPLES / "office" / "unstructured-example-docs"
@@ -392,16 +392,6 @@ def test_pdf_date_strings(value: str, expected: datetime | None) -> None:
 # ---------------------------------------------------------------------------- offline
 
 
-def _is_local(address: object) -> bool:
-    host = address[0] if isinstance(address, tuple) else address
-    if host in (None, "", "localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 @pytest.fixture
 def network_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     """Block and record every outbound connection and DNS lookup (loopback/AF_UNIX allowed)."""
@@ -410,7 +400,7 @@ def network_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     real_create, real_getaddrinfo = socket.create_connection, socket.getaddrinfo
 
     def guard(sock: socket.socket, address: object) -> None:
-        if sock.family != socket.AF_UNIX and not _is_local(address):
+        if sock.family != socket.AF_UNIX and not is_local(address):
             attempts.append(address)
             raise OSError(f"network disabled in tests: {address!r}")
 
@@ -423,13 +413,13 @@ def network_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
         return real_connect_ex(sock, address)
 
     def create_connection(address: tuple[str, int], *args: object, **kwargs: object) -> object:
-        if not _is_local(address):
+        if not is_local(address):
             attempts.append(address)
             raise OSError(f"network disabled in tests: {address!r}")
         return real_create(address, *args, **kwargs)  # type: ignore[arg-type]
 
     def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-        if not _is_local(host):
+        if not is_local(host):
             attempts.append(host)
             raise socket.gaierror(f"network disabled in tests: {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
@@ -476,32 +466,9 @@ def test_unstructured_download_hooks_refuse_to_download() -> None:
 
 OFFLINE_SCRIPT = textwrap.dedent(
     """
-    import ipaddress, json, os, socket, sys
-    attempts = []
-
-    def local(address):
-        host = address[0] if isinstance(address, tuple) else address
-        try:
-            return host == "localhost" or ipaddress.ip_address(str(host)).is_loopback
-        except ValueError:
-            return False
-
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def connect(sock, address):
-        if sock.family != socket.AF_UNIX and not local(address):
-            attempts.append(repr(address))
-            raise OSError("blocked")
-        return real_connect(sock, address)
-
-    def getaddrinfo(host, *args, **kwargs):
-        if not local(host):
-            attempts.append(repr(host))
-            raise socket.gaierror("blocked")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect
-    socket.getaddrinfo = getaddrinfo
+    import json, os, sys
+    from tests.offline_probe import ATTEMPTS, block_network
+    sys.addaudithook(block_network)
     from pathlib import Path
     from ingest import office
     records = [office.read(Path(p)).records[0] for p in sys.argv[1:]]
@@ -509,7 +476,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
     for thread in threading.enumerate():
         if thread.name == "unstructured-telemetry":
             thread.join(5)
-    print(json.dumps({"attempts": attempts, "titles": [r.title for r in records],
+    print(json.dumps({"attempts": ATTEMPTS, "titles": [r.title for r in records],
                       "track": os.environ.get("DO_NOT_TRACK")}))
     """
 )
