@@ -262,17 +262,17 @@ class Catalog:
         )
         return {r[0]: r[1] for r in rows}
 
+    def _rows_in(self, sql: str, ids: list[str]) -> Iterator[sqlite3.Row]:
+        """The rows of ``sql`` for ``ids``, whose ``IN ({marks})`` takes them 500 at a time
+        (under SQLite's limit on query parameters)."""
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+
     def stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> content hash for these documents, whichever source holds them."""
-        found: dict[str, str] = {}
-        for start in range(0, len(doc_ids), 500):
-            batch = doc_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})", batch
-            ):
-                found[row[0]] = row[1]
-        return found
+        sql = "SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})"
+        return {row[0]: row[1] for row in self._rows_in(sql, doc_ids)}
 
     def write_source(
         self,
@@ -442,15 +442,8 @@ class Catalog:
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
         """The chunks with these ids that exist (vectors may briefly outlive their rows)."""
-        found: dict[str, ChunkRow] = {}
-        for start in range(0, len(chunk_ids), 500):
-            batch = chunk_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({marks})", batch
-            ):
-                found[row["chunk_id"]] = _chunk_row(row)
-        return found
+        sql = f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({{marks}})"
+        return {row["chunk_id"]: _chunk_row(row) for row in self._rows_in(sql, chunk_ids)}
 
     def passing(self, filters: Filters) -> list[str]:
         """The ids of the chunks that pass ``filters``."""
@@ -530,22 +523,19 @@ class Catalog:
 
     def documents_meta(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Created time and participants for a set of documents."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(doc_ids), 500):
-            batch = doc_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for row in self._db.execute(
-                "SELECT doc_id, created, ended, participants, channel FROM documents "
-                f"WHERE doc_id IN ({marks})",
-                batch,
-            ):
-                found[row["doc_id"]] = {
-                    "created": row["created"],
-                    "ended": row["ended"],
-                    "channel": row["channel"],
-                    "participants": json.loads(row["participants"]),
-                }
-        return found
+        sql = (
+            "SELECT doc_id, created, ended, participants, channel FROM documents "
+            "WHERE doc_id IN ({marks})"
+        )
+        return {
+            row["doc_id"]: {
+                "created": row["created"],
+                "ended": row["ended"],
+                "channel": row["channel"],
+                "participants": json.loads(row["participants"]),
+            }
+            for row in self._rows_in(sql, doc_ids)
+        }
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
@@ -643,19 +633,11 @@ class Catalog:
 
     def chunks_of_documents(self, doc_ids: list[str]) -> list[ChunkRow]:
         """Every chunk of these documents, in document and reading order."""
-        found: list[ChunkRow] = []
-        for start in range(0, len(doc_ids), 500):
-            batch = doc_ids[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            found += [
-                _chunk_row(r)
-                for r in self._db.execute(
-                    f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE doc_id IN ({marks}) "
-                    "ORDER BY doc_id, position",
-                    batch,
-                )
-            ]
-        return found
+        sql = (
+            f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE doc_id IN ({{marks}}) "
+            "ORDER BY doc_id, position"
+        )
+        return [_chunk_row(row) for row in self._rows_in(sql, doc_ids)]
 
     def iter_chunks(self, batch: int = 2000) -> Iterator[ChunkRow]:
         """All chunks, in rowid order, read in batches."""
