@@ -104,17 +104,12 @@ class Vectors:
         """
         if ids is not None and not ids:
             return []
-        try:
-            result = self._collection.query(
-                query_embeddings=[embedding],
-                n_results=k,
-                include=["distances"],
-                **({"ids": ids} if ids is not None else {}),
-            )
-        except Exception:
-            if self.count() == 0:  # Chroma refuses to query an empty collection
-                return []
-            raise
+        result = self._collection.query(
+            query_embeddings=[embedding],
+            n_results=k,
+            include=["distances"],
+            **({"ids": ids} if ids is not None else {}),
+        )
         # Chroma's cosine distance is 1 - cosine similarity.
         return [
             (chunk_id, 1.0 - float(distance))
