@@ -24,15 +24,13 @@ import numpy as np
 
 from ingest.records import CONVERSATION_KINDS
 from search.catalog import ChunkRow, Filters
-from search.retrieval import STOPWORDS, WORD, query_terms
+from search.retrieval import STOPWORDS, WORD, query_terms, reciprocal_rank_fusion
 from search.store import Store
 
 # Confidence at or above which an answer is given; below it the answer abstains. Calibrated
 # on tests/data/questions.jsonl and benchmarks/real_samples/questions.jsonl: 0.5 is where
 # MIDPOINT puts it (benchmarks/answers.py prints both error rates around it).
 THRESHOLD = 0.5
-# Reciprocal-rank fusion constant (as search used it when this was tuned).
-RRF_K = 60
 # How deep each retrieval leg goes, and how many fused chunks are read for units.
 DEPTH = 50
 PASSAGES = 12
@@ -322,12 +320,7 @@ class Answerer:
         """Both legs fused by reciprocal rank, each dense hit's cosine, the question vector."""
         keyword, dense, embedding = self.store.legs(question, words, DEPTH, filters)
         vector = np.asarray(embedding, dtype=np.float32)
-        legs = [[cid for cid, _ in keyword], [cid for cid, _ in dense]]
-        fused: dict[str, float] = {}
-        for ranked in legs:
-            for rank, chunk_id in enumerate(ranked):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        return fused, dict(dense), vector
+        return reciprocal_rank_fusion(keyword, dense), dict(dense), vector
 
     def _embed(self, units: list[Unit], vector: np.ndarray) -> None:
         """Embed the most promising units and set every unit's final score."""

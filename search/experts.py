@@ -47,9 +47,9 @@ from search.catalog import ChunkRow, Filters
 from search.identities import fold
 from search.people import Directory, DocInfo, Person, directory_for
 from search.retrieval import (
-    RRF_K,
     STOPWORDS,
     query_terms,
+    reciprocal_rank_fusion,
     snippet,
     term_pattern,
 )
@@ -258,17 +258,9 @@ class ExpertFinder:
 
     def _passages(self, topic: str, vector: list[float], filters: Filters) -> dict[str, float]:
         """chunk id -> reciprocal-rank score over the keyword and dense legs."""
-        fused: dict[str, float] = {}
         terms = query_terms(topic)
-        legs: list[list[str]] = []
-        if terms:
-            keyword = self.store.catalog.keyword_search(terms, self.depth, filters)
-            legs.append([cid for cid, _ in keyword])
-        legs.append([cid for cid, _ in self.store.nearest(vector, self.depth, filters)])
-        for ranked in legs:
-            for rank, chunk_id in enumerate(ranked):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        return fused
+        keyword = self.store.catalog.keyword_search(terms, self.depth, filters) if terms else []
+        return reciprocal_rank_fusion(keyword, self.store.nearest(vector, self.depth, filters))
 
 
 def _associations(

@@ -16,7 +16,7 @@ from typing import Any
 from search.catalog import ChunkRow, Filters
 from search.store import Store
 
-RRF_K = 60  # reciprocal-rank fusion constant, for callers that fuse ranked lists themselves
+RRF_K = 60  # the reciprocal-rank fusion constant
 MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
 DEFAULT_MODE = "hybrid+rerank"
 WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
@@ -161,6 +161,15 @@ class Retriever:
                 scores[chunk_id] += self.proximity_weight * proximity(row.text, patterns)
         head = sorted(ranked[:top], key=scores.__getitem__, reverse=True)
         return head + ranked[top:]
+
+
+def reciprocal_rank_fusion(*legs: list[tuple[str, float]]) -> dict[str, float]:
+    """chunk id -> the sum over ``legs`` (each best first) of 1 / (RRF_K + rank)."""
+    fused: dict[str, float] = {}
+    for leg in legs:
+        for rank, (chunk_id, _) in enumerate(leg, 1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+    return fused
 
 
 def proximity(text: str, patterns: list[re.Pattern[str]], window: int = 12) -> float:
