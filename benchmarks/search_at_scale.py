@@ -30,7 +30,6 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
-from search.catalog import person_terms  # noqa: E402
 from search.settings import Settings  # noqa: E402
 from search.store import DocumentWrite, Store  # noqa: E402
 from search.vectors import VectorChunk  # noqa: E402
@@ -99,7 +98,6 @@ def build(store: Store, n_chunks: int, sentences, names, vectors, rng: random.Ra
                 "origin": "synthetic",
                 "position": p,
                 "channel": f"#c{d % 40}",
-                "people_terms": person_terms(people),
                 "start_ts": ts,
                 "end_ts": ts + 300,
             }

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from ingest.chunking import Chunk, Chunker
 from ingest.records import Problem, ReadError, Record
 from ingest.sources import ReadResult, Source, find_sources
-from search.catalog import person_terms
 from search.store import DocumentWrite, Store
 from search.vectors import VectorChunk
 
@@ -244,9 +243,6 @@ def _vector_metadata(record: Record, chunk: Chunk) -> dict[str, Any]:
     }
     if record.channel:
         metadata["channel"] = record.channel
-    terms = person_terms(chunk.people)
-    if terms:
-        metadata["people_terms"] = terms
     start, end = _ts(chunk.start), _ts(chunk.end or chunk.start)
     if start is not None:
         metadata["start_ts"] = start

@@ -20,7 +20,8 @@ class VectorStoreUnavailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class VectorChunk:
-    """What the dense index keeps per chunk: its vector and the fields filters need."""
+    """What the dense index keeps per chunk: its vector and a few fields that describe it
+    (kind, source, channel, position, time span; filtering happens in the catalog)."""
 
     chunk_id: str
     doc_id: str
@@ -59,8 +60,6 @@ class Vectors:
             embedding_function=None,
         )
         self._store = ChromaVectorStore(chroma_collection=self._collection)
-        # Keep list metadata (a chunk's people) as lists.
-        self._store.flat_metadata = False
 
     def count(self) -> int:
         return int(self._collection.count())
