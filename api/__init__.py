@@ -1,3 +1,3 @@
-"""The HTTP API, the search page and the watercooler CLI."""
+"""The HTTP API (``app.create_app``, ``routes``), the search page and the CLI (``cli``)."""
 
-import search.offline  # noqa: F401  (must run before third-party imports)
+import search.store.offline  # noqa: F401  (must run before third-party imports)

@@ -37,12 +37,12 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from api import ask  # noqa: E402
+from api.routes import ask  # noqa: E402
 from benchmarks.search_at_scale import build, percentile, seed_material  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from search.answers import THRESHOLD, Answer, Answerer  # noqa: E402
-from search.settings import Settings  # noqa: E402
-from search.store import Store  # noqa: E402
+from search.answers.extractive import THRESHOLD, Answer, Answerer  # noqa: E402
+from search.store.settings import Settings  # noqa: E402
+from search.store.store import Store  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 SAMPLES = REPO.parent / "shared" / "samples"

@@ -31,11 +31,11 @@ import httpx  # noqa: E402
 from search_at_scale import build, percentile, seed_material  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
-from search.expert_evaluation import evaluate, load_topics  # noqa: E402
-from search.experts import MODELS, ExpertFinder  # noqa: E402
-from search.people import directory_for  # noqa: E402
-from search.settings import Settings  # noqa: E402
-from search.store import Store  # noqa: E402
+from search.people.directory import directory_for  # noqa: E402
+from search.people.evaluation import evaluate, load_topics  # noqa: E402
+from search.people.experts import MODELS, ExpertFinder  # noqa: E402
+from search.store.settings import Settings  # noqa: E402
+from search.store.store import Store  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 SAMPLE_ORG = REPO / "api" / "sample_org"

@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
-from search.settings import Settings  # noqa: E402
-from search.store import Store  # noqa: E402
+from search.store.settings import Settings  # noqa: E402
+from search.store.store import Store  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 REAL_CONVERSATIONS = ("slack-export", "discord", "teams", "email", "transcripts")

@@ -30,9 +30,9 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
-from search.settings import Settings  # noqa: E402
-from search.store import DocumentWrite, Store  # noqa: E402
-from search.vectors import VectorChunk  # noqa: E402
+from search.store.settings import Settings  # noqa: E402
+from search.store.store import DocumentWrite, Store  # noqa: E402
+from search.store.vectors import VectorChunk  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 KINDS = ("meeting_notes", "memo", "chat", "email", "transcript")

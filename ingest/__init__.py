@@ -1,3 +1,8 @@
-"""Readers per source, normalized records, conversation-aware chunks, and the ingest pipeline."""
+"""Ingest: read sources into normalized records, chunk them, and write them to the store.
 
-import search.offline  # noqa: F401  (must run before third-party imports)
+``pipeline.ingest`` is the entry point; ``sources`` finds files and their readers
+(``ingest.readers``); ``records`` is the normalized record; ``chunking`` cuts records into
+chunks sized for the embedding model.
+"""
+
+import search.store.offline  # noqa: F401  (must run before third-party imports)

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from ingest.chunking import Chunk, Chunker
 from ingest.records import Problem, ReadError, Record
 from ingest.sources import ReadResult, Source, find_sources
-from search.store import DocumentWrite, Store
-from search.vectors import VectorChunk
+from search.store.store import DocumentWrite, Store
+from search.store.vectors import VectorChunk
 
 # Settings a reader may take as keyword arguments of ``read``.
 READER_OPTIONS = ("max_zip_bytes",)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Kind = Literal["meeting_notes", "memo", "chat", "email", "transcript"]
+from search.store.kinds import Kind
+
 Scope = Literal["public", "private", "dm", "mail"]
 
-KINDS: tuple[str, ...] = ("meeting_notes", "memo", "chat", "email", "transcript")
-CONVERSATION_KINDS: frozenset[str] = frozenset({"chat", "email", "transcript"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,15 +36,15 @@ class Reader(Protocol):
 
 # Order matters: container formats first, then specific file shapes, then generic prose.
 READER_MODULES: tuple[str, ...] = (
-    "ingest.slack",
-    "ingest.discord",
-    "ingest.teams",
-    "ingest.mail",
-    "ingest.transcripts",
-    "ingest.chatfile",
-    "ingest.chatlog",
-    "ingest.notes",
-    "ingest.office",
+    "ingest.readers.slack",
+    "ingest.readers.discord",
+    "ingest.readers.teams",
+    "ingest.readers.mail",
+    "ingest.readers.transcripts",
+    "ingest.readers.chatfile",
+    "ingest.readers.chatlog",
+    "ingest.readers.notes",
+    "ingest.readers.office",
 )
 
 SKIPPED_NAMES = frozenset({".git", ".watercooler", "__pycache__", ".venv", "node_modules"})

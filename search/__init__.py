@@ -1,3 +1,10 @@
-"""Store access, retrieval and answers over what was ingested."""
+"""Everything that reads the store: the store itself, retrieval, answers and people.
 
-import search.offline  # noqa: F401  (must run before third-party imports)
+- ``search.store``: the catalog (SQLite) and vectors (Chroma) kept in step by ``Store``.
+- ``search.retrieval``: hybrid retrieval (``Retriever``), snippets, facets, evaluation.
+- ``search.answers``: extractive answers with citations (``Answerer``), the LLM path (``Asker``).
+- ``search.people``: the people directory (``directory_for``), experts (``ExpertFinder``).
+- ``search.status``: what the store holds, for ``/status`` and ``watercooler status``.
+"""
+
+import search.store.offline  # noqa: F401  (must run before third-party imports)

@@ -13,9 +13,9 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from search.embeddings import Embedder, load_embedder
-from search.settings import Settings
-from search.store import Store
+from search.store.embeddings import Embedder, load_embedder
+from search.store.settings import Settings
+from search.store.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ORG = REPO / "api" / "sample_org"

@@ -49,9 +49,9 @@ def main(source: Path, home: Path) -> None:
     import httpx
 
     from ingest.pipeline import ingest
-    from search.retrieval import Retriever
-    from search.settings import Settings
-    from search.store import Store
+    from search.retrieval.retriever import Retriever
+    from search.store.settings import Settings
+    from search.store.store import Store
     from tests.conftest import LiveServer
 
     settings = Settings(home=home)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from search.answers import Answer, Answerer, Unit, split_units, term_pattern
-from search.catalog import ChunkRow, Filters
-from search.store import EmptyStoreError, Store
+from search.answers.extractive import Answer, Answerer, Unit, split_units, term_pattern
+from search.store.catalog import ChunkRow
+from search.store.filters import Filters
+from search.store.store import EmptyStoreError, Store
 from tests.conftest import DATA
 
 # Measured: 18 of 19 answerable questions answered with the expected phrase, 4 of 6

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from search.settings import Settings
+from search.store.settings import Settings
 from tests.conftest import LiveServer
 
 HIT_FIELDS = {

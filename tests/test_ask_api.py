@@ -10,8 +10,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from search.settings import Settings
-from search.store import Store
+from search.store.settings import Settings
+from search.store.store import Store
 from tests.conftest import LiveServer
 
 ANSWER_FIELDS = {"answer", "citations", "confidence", "mode", "notice"}

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from ingest.pipeline import ingest
-from search import store as store_module
-from search.catalog import Filters
-from search.retrieval import Retriever
-from search.vectors import VectorStoreUnavailable
+from search.retrieval.retriever import Retriever
+from search.store import store as store_module
+from search.store.filters import Filters
+from search.store.vectors import VectorStoreUnavailable
 from tests.conftest import free_port, make_store
 from tests.test_ingest import write_org
 

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.chunking import Chunker, speaker_line
 from ingest.records import Identity, Message, Record, Section
-from search.embeddings import Embedder
+from search.store.embeddings import Embedder
 
 START = datetime(2025, 3, 5, 9, 0, tzinfo=UTC)
 

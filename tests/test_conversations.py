@@ -7,10 +7,10 @@ import zipfile
 from pathlib import Path
 
 from ingest.pipeline import ingest
-from search.catalog import Filters
-from search.retrieval import Retriever
-from search.settings import Settings
-from search.store import Store
+from search.retrieval.retriever import Retriever
+from search.store.filters import Filters
+from search.store.settings import Settings
+from search.store.store import Store
 from tests.conftest import make_store
 
 USERS = [

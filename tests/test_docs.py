@@ -6,7 +6,7 @@ import pytest
 import typer.main
 
 from api.cli import app
-from search.settings import Settings
+from search.store.settings import Settings
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

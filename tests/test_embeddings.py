@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from search.embeddings import ONNX_FILE, Embedder
-from search.settings import Settings
+from search.store.embeddings import ONNX_FILE, Embedder
+from search.store.settings import Settings
 
 TEXTS = [
     "pager",

@@ -13,12 +13,13 @@ import typer
 from typer.testing import CliRunner
 
 from api import cli
-from api.people import eval_experts_cli, experts_cli
-from search.catalog import Filters
-from search.expert_evaluation import evaluate, load_topics, score_topic
-from search.experts import MODELS, ExpertFinder
-from search.settings import Settings
-from search.store import Store
+from api.cli.experts import eval_experts as eval_experts_cli
+from api.cli.experts import experts as experts_cli
+from search.people.evaluation import evaluate, load_topics, score_topic
+from search.people.experts import MODELS, ExpertFinder
+from search.store.filters import Filters
+from search.store.settings import Settings
+from search.store.store import Store
 from tests.conftest import DATA, PEOPLE_FILE, LiveServer
 
 TOPICS = DATA / "expert_topics.jsonl"
@@ -135,7 +136,7 @@ def test_evidence_quotes_what_the_person_said_where_they_said_it(finder: ExpertF
 
 
 def test_an_empty_topic_or_store_finds_nobody(tmp_path: Path) -> None:
-    from search.store import EmptyStoreError
+    from search.store.store import EmptyStoreError
 
     store = Store.open(Settings(home=tmp_path / "empty"))
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.pipeline import ingest
-from search.catalog import Catalog, Filters
-from search.retrieval import Retriever
-from search.store import Store
+from search.retrieval.retriever import Retriever
+from search.store.catalog import Catalog
+from search.store.filters import Filters
+from search.store.store import Store
 
 NOTE = """---
 title: Platform weekly

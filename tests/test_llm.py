@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from search.catalog import ChunkRow
-from search.llm import Asker, check_citations, split_sentences
-from search.store import Store
+from search.answers.llm import Asker, check_citations, split_sentences
+from search.store.catalog import ChunkRow
+from search.store.store import Store
 from tests.openai_stub import HALLUCINATION, OpenAIStub
 from tests.test_ask_api import ask_server, events
 
@@ -219,8 +219,8 @@ LLM_PROBE = """
 import json, sys
 from tests.offline_probe import ATTEMPTS, block_network
 sys.addaudithook(block_network)
-from search.llm import build_llm, messages
-from search.settings import Settings
+from search.answers.llm import build_llm, messages
+from search.store.settings import Settings
 from tests.openai_stub import OpenAIStub
 with OpenAIStub() as stub:
     llm = build_llm(Settings(llm_url=stub.url, llm_timeout=10))

@@ -25,7 +25,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from search.settings import Settings
+from search.store.settings import Settings
 from tests.conftest import REPO, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")

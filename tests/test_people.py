@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from api import people as people_api
-from search.catalog import Catalog
-from search.identities import name_key
-from search.people import Directory, build_directory, directory_for
-from search.people_file import PeopleFileError, load_people_config
-from search.store import Store
-from search.topics import person_topics
+from search.people.directory import Directory, build_directory, directory_for
+from search.people.identities import name_key
+from search.people.people_file import PeopleFileError, load_people_config
+from search.people.profile import profile as person_profile
+from search.people.topics import person_topics
+from search.store.catalog import Catalog
+from search.store.store import Store
 from tests.conftest import LiveServer
 
 DAY = 86400.0
@@ -366,7 +366,7 @@ def test_who_left_comes_from_slack_without_a_people_file(sample_directory: Direc
 def test_profile_has_activity_topics_conversations_and_contacts(
     sample_store: Store, sample_directory: Directory
 ) -> None:
-    profile = people_api.profile(sample_store, sample_directory, "priya-raman")
+    profile = person_profile(sample_store, sample_directory, "priya-raman")
     activity = profile["activity"]
     assert list(activity) == sorted(activity) and len(activity) >= 6
     assert all(re.fullmatch(r"2025-\d\d", month) for month in activity)

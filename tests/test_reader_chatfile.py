@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingest import chatfile
+from ingest.readers import chatfile
 from ingest.records import Access, ReadError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import chatlog
+from ingest.readers import chatlog
 from ingest.records import ReadError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "transcripts"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingest import discord
+from ingest.readers import discord
 from ingest.records import Access, ReadError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "discord"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import mail
-from ingest.mailtext import (
+from ingest.readers import mail
+from ingest.readers.mailtext import (
     calendar_summary,
     clean_body,
     decode_bytes,

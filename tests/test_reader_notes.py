@@ -1,4 +1,4 @@
-"""Tests for the meeting-notes / memo reader (ingest.notes)."""
+"""Tests for the meeting-notes / memo reader (ingest.readers.notes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import notes
+from ingest.readers import notes
 from ingest.records import ReadError, Record
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

@@ -1,4 +1,4 @@
-"""Tests for the office-document reader (ingest.office) and offline unstructured."""
+"""Tests for the office-document reader (ingest.readers.office) and offline unstructured."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import office, offline_nlp
+from ingest.readers import office, offline_nlp
 from ingest.records import ReadError, Record
 from tests.offline_probe import is_local
 
@@ -470,7 +470,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
     from tests.offline_probe import ATTEMPTS, block_network
     sys.addaudithook(block_network)
     from pathlib import Path
-    from ingest import office
+    from ingest.readers import office
     records = [office.read(Path(p)).records[0] for p in sys.argv[1:]]
     import threading
     for thread in threading.enumerate():

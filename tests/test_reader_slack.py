@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ingest import slack
+from ingest.readers import slack
 from ingest.records import Access, ReadError, Record
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "slack-export"

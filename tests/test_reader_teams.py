@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingest import teams
+from ingest.readers import teams
 from ingest.records import Access, ReadError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "teams"

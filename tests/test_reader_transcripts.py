@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import transcripts
+from ingest.readers import dates, transcripts
 from ingest.records import ReadError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "transcripts"
@@ -285,13 +285,13 @@ def test_text_without_turns_raises_read_error(tmp_path: Path) -> None:
 
 
 def test_find_date_variants() -> None:
-    assert transcripts.find_date("Meeting Date/Time: Friday, Feb 19th, 2021 14:00 UTC") == (
+    assert dates.find_date("Meeting Date/Time: Friday, Feb 19th, 2021 14:00 UTC") == (
         datetime(2021, 2, 19, 14, 0, tzinfo=UTC)
     )
-    assert transcripts.find_date("acdt_2026-06-22_084") == datetime(2026, 6, 22, tzinfo=UTC)
-    assert transcripts.find_date("27 November 2020") == datetime(2020, 11, 27, tzinfo=UTC)
-    assert transcripts.find_date("call 20240131") == datetime(2024, 1, 31, tzinfo=UTC)
-    assert transcripts.find_date("version 1.2.3") is None
+    assert dates.find_date("acdt_2026-06-22_084") == datetime(2026, 6, 22, tzinfo=UTC)
+    assert dates.find_date("27 November 2020") == datetime(2020, 11, 27, tzinfo=UTC)
+    assert dates.find_date("call 20240131") == datetime(2024, 1, 31, tzinfo=UTC)
+    assert dates.find_date("version 1.2.3") is None
 
 
 # ---------------------------------------------------------------- real samples

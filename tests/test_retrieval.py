@@ -8,11 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from search import catalog as catalog_module
-from search import store as store_module
-from search.catalog import Filters
-from search.evaluation import evaluate, load_queries
-from search.retrieval import (
+from search.retrieval.evaluation import evaluate, load_queries
+from search.retrieval.retriever import (
     MODES,
     Retriever,
     highlight,
@@ -21,7 +18,10 @@ from search.retrieval import (
     snippet,
     term_pattern,
 )
-from search.store import Store
+from search.store import catalog as catalog_module
+from search.store import store as store_module
+from search.store.filters import Filters
+from search.store.store import Store
 from tests.conftest import DATA
 
 # Measured on the sample organization: hybrid+rerank 0.763, dense 0.692, keyword 0.656.

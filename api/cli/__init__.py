@@ -1,0 +1,30 @@
+"""The ``watercooler`` command line, one module per command group over the library.
+
+``ingest`` (ingest, forget), ``search`` (search, eval), ``ask`` (ask), ``experts``
+(experts, eval-experts), ``service`` (serve, status); shared helpers in ``common``.
+
+Exit codes: 0 success; 1 some sources failed to ingest (the rest were stored) or
+nothing matched what was asked; 2 bad usage; 3 the store is empty or unreachable.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli import ask, experts, ingest, search, service
+
+app = typer.Typer(
+    help="Watercooler: search what your organization said in meetings, memos, chats and mail.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(name="ingest")(ingest.ingest)
+app.command(name="search")(search.search)
+app.command(name="serve")(service.serve)
+app.command(name="status")(service.status)
+app.command(name="forget")(ingest.forget)
+app.command(name="eval")(search.evaluate)
+app.command(name="ask")(ask.ask)
+app.command(name="experts")(experts.experts)
+app.command(name="eval-experts")(experts.eval_experts)

@@ -1,0 +1,74 @@
+"""``watercooler serve`` (the HTTP API and page) and ``watercooler status``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli.common import JsonOption, console, print_json, store_session
+from search.status import status as store_status
+from search.store.settings import Settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (WATERCOOLER_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (WATERCOOLER_PORT).")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    host, port = host or settings.host, port or settings.port
+    with store_session() as store:
+        counts = store_status(store)
+    console.print(
+        f"Watercooler: {counts['documents']} documents, {counts['conversations']} conversations, "
+        f"{counts['messages']} messages, {counts['chunks']} chunks, {counts['people']} people "
+        f"from {settings.home_dir}"
+    )
+    console.print(f"Serving on [bold]http://{host}:{port}/[/bold] (API docs at /docs)")
+    uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
+
+
+def status(as_json: JsonOption = False) -> None:
+    """Counts by kind and source, people, the last ingest run and where the store is."""
+    with store_session() as store:
+        info = store_status(store)
+    if as_json:
+        print_json(info)
+        return
+    console.print(
+        f"{info['documents']} documents ({info['conversations']} conversations, "
+        f"{info['messages']} messages), {info['chunks']} chunks, {info['people']} people, "
+        f"{info['sources']} sources"
+    )
+    table = Table("kind", "documents", "messages", "chunks")
+    for kind, row in info["by_kind"].items():
+        table.add_row(kind, str(row["documents"]), str(row["messages"]), str(row["chunks"]))
+    console.print(table)
+    table = Table("source", "documents", "messages", "chunks")
+    for origin, row in info["by_source"].items():
+        table.add_row(origin, str(row["documents"]), str(row["messages"]), str(row["chunks"]))
+    console.print(table)
+    run = info["last_run"]
+    if run:
+        finished = datetime.fromtimestamp(run["finished_at"]).isoformat(timespec="seconds")
+        console.print(
+            f"last ingest: run {run['run_id']} at {finished}: {_run_line(run['summary'])}"
+        )
+    else:
+        console.print("last ingest: never (run `watercooler ingest PATH`)")
+    for name, where in info["store"].items():
+        console.print(f"{name}: {where}", highlight=False)
+
+
+def _run_line(summary: dict[str, Any]) -> str:
+    keys = ("new", "updated", "unchanged", "failed", "removed")
+    return ", ".join(f"{k} {summary.get(k, 0)}" for k in keys)

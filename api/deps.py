@@ -1,0 +1,67 @@
+"""What routes take: the app's store, retriever and asker, and the shared query parameters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+
+from search.answers.llm import Asker
+from search.people.directory import Directory, directory_for
+from search.people.people_file import PeopleFileError
+from search.retrieval.retriever import Retriever
+from search.store.filters import Filters, InvalidFilter
+from search.store.kinds import KINDS
+from search.store.store import Store
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_retriever(request: Request) -> Retriever:
+    return request.app.state.retriever
+
+
+def get_asker(request: Request) -> Asker:
+    """One :class:`Asker` per app, made on first use over the app's store."""
+    asker = getattr(request.app.state, "asker", None)
+    if asker is None:
+        asker = request.app.state.asker = Asker(request.app.state.store)
+    return asker
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+AskerDep = Annotated[Asker, Depends(get_asker)]
+
+KindParam = Annotated[
+    list[str] | None, Query(description=f"Only these kinds: {', '.join(KINDS)}.")
+]
+SinceParam = Annotated[date | None, Query(description="From this date (YYYY-MM-DD).")]
+UntilParam = Annotated[date | None, Query(description="Up to this date, inclusive.")]
+
+
+def invalid(location: str, parameter: str, message: str) -> HTTPException:
+    """A 422 in FastAPI's own shape, naming the parameter (``location`` is query or body)."""
+    return HTTPException(
+        status_code=422,
+        detail=[{"loc": [location, parameter], "msg": message, "type": "value_error"}],
+    )
+
+
+def filters_or_422(location: str = "query", **requested: object) -> Filters:
+    """:meth:`Filters.build` of the request's filters; a 422 naming the bad one."""
+    try:
+        return Filters.build(**requested)  # type: ignore[arg-type]
+    except InvalidFilter as exc:
+        raise invalid(location, exc.parameter, str(exc)) from exc
+
+
+def directory_or_500(store: Store) -> Directory:
+    """The people directory; a broken people.yaml is the server's fault (500, saying why)."""
+    try:
+        return directory_for(store.catalog, store.settings.people_path)
+    except PeopleFileError as exc:
+        raise HTTPException(status_code=500, detail=str(exc)) from exc

@@ -1,0 +1,6 @@
+"""HTTP routes, one module per resource; each parses, calls one library function, formats.
+
+``search`` (GET /search), ``documents`` (GET /documents/{id}), ``ask`` (POST /ask,
+/ask/stream), ``experts`` (GET /experts), ``people`` (GET /people, /people/{id}),
+``status`` (GET /status, /healthz) and ``page`` (the search page at /).
+"""

@@ -1,0 +1,162 @@
+"""The store: the SQLite catalog and the Chroma vectors, kept in step, plus the embedder."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from search.store.catalog import Catalog
+from search.store.embeddings import Embedder, load_embedder
+from search.store.filters import Filters
+from search.store.settings import Settings
+from search.store.vectors import VectorChunk, Vectors, chroma_client
+
+# A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
+OVERFETCH = 1000
+# Up to this many chunks passing a filter are scored one by one (Chroma's HNSW search is
+# slow when it may visit only a few of its nodes).
+EXACT = 1000
+_LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
+_NEAR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nearest")
+
+
+class EmptyStoreError(RuntimeError):
+    """Nothing has been ingested into the store being searched."""
+
+
+@dataclass(slots=True)
+class DocumentWrite:
+    """One document's new version: its catalog row (with chunks) and the chunk vectors."""
+
+    row: dict[str, Any]
+    vectors: list[VectorChunk]
+
+
+class Store:
+    """Where ingest writes and search reads. Open it with :meth:`open`."""
+
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Store:
+        """Open (creating if needed) the catalog under ``WATERCOOLER_HOME``."""
+        settings = settings or Settings()
+        return cls(settings, Catalog(settings.catalog_path))
+
+    @cached_property
+    def vectors(self) -> Vectors:
+        client = chroma_client(self.settings.chroma_url, self.settings.chroma_path)
+        return Vectors(client, self.settings.collection)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.settings.model_path)
+
+    def require_content(self) -> None:
+        """Raise :class:`EmptyStoreError`, saying what to do, when nothing is ingested."""
+        if self.catalog.is_empty():
+            raise EmptyStoreError(
+                f"the store at {self.settings.home_dir} is empty: "
+                "run `watercooler ingest PATH` first"
+            )
+
+    def nearest(
+        self, embedding: list[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` nearest chunks that pass ``filters``.
+
+        The catalog lists the chunks that pass while Chroma fetches the :data:`OVERFETCH`
+        nearest unfiltered. Up to :data:`EXACT` passing chunks are all scored, exactly;
+        otherwise, when ``k`` of the nearest pass, they are the answer; else Chroma
+        searches among exactly the passing chunks. The filter always applies before the
+        top-k cut, and every path is much faster than Chroma's metadata filter at scale.
+        """
+        if not filters:
+            return self.vectors.search(embedding, k)
+        depth = max(k, OVERFETCH)
+        nearest = _NEAR.submit(self.vectors.search, embedding, depth)
+        allowed = self.catalog.passing(filters)
+        if len(allowed) <= EXACT:
+            return self.vectors.rank(embedding, allowed, k)
+        near = nearest.result()
+        passing = set(allowed)
+        kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
+        if len(kept) >= k or len(near) < depth:
+            return kept[:k]
+        return self.vectors.search(embedding, k, ids=allowed)
+
+    def legs(
+        self,
+        query: str,
+        terms: list[str],
+        depth: int,
+        filters: Filters | None = None,
+        dense: bool = True,
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[float] | None]:
+        """Both retrieval legs at once: (keyword hits with BM25, dense hits with cosine, the
+        query's vector). The dense leg (embedding the query, then Chroma) runs in a worker
+        thread while the keyword leg runs in this one; both release the GIL."""
+        filters = filters or Filters()
+        dense_leg = _LEGS.submit(self._dense_leg, query, depth, filters) if dense else None
+        keyword = self.catalog.keyword_search(terms, depth, filters) if terms else []
+        if dense_leg is None:
+            return keyword, [], None
+        vector, hits = dense_leg.result()
+        return keyword, hits, vector
+
+    def _dense_leg(
+        self, query: str, depth: int, filters: Filters
+    ) -> tuple[list[float], list[tuple[str, float]]]:
+        vector = self.embedder.embed_query(query)
+        return vector, self.nearest(vector, depth, filters)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def write_source(
+        self,
+        path: str,
+        reader: str,
+        content_hash: str,
+        run_id: int | None,
+        writes: list[DocumentWrite],
+        keep: set[str],
+    ) -> list[str]:
+        """Replace a source's documents: vectors first, then the catalog in one transaction.
+
+        If the process dies in between, the ledger still holds the old hash, so the next
+        ingest redoes this source; search ignores vectors without a catalog row.
+        Returns the doc ids that the source no longer produces.
+        """
+        changed = [w.row["doc_id"] for w in writes]
+        stale = set(self.catalog.document_hashes(path)) - set(changed) - keep
+        self.vectors.delete_documents(changed + sorted(stale))
+        self.vectors.add([v for w in writes for v in w.vectors])
+        return self.catalog.write_source(
+            path, reader, content_hash, run_id, [w.row for w in writes], keep
+        )
+
+    def forget(self, path: str) -> list[str]:
+        """Remove a source (or every source under a folder) from both stores."""
+        doc_ids = self.catalog.forget(path)
+        if doc_ids:
+            self.vectors.delete_documents(doc_ids)
+        return doc_ids
+
+    def locations(self) -> dict[str, str]:
+        return {
+            "home": str(self.settings.home_dir),
+            "catalog": str(self.settings.catalog_path),
+            "vectors": self.settings.chroma_url or str(self.settings.chroma_path),
+            "embedding_model": str(self.settings.model_path),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """Counts by kind and source (people as distinct names), the last ingest run, and
+        where everything is stored."""
+        counts = self.catalog.counts()
+        return {**counts, "last_run": self.catalog.last_run(), "store": self.locations()}

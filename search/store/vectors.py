@@ -1,0 +1,131 @@
+"""The vector side of the store: Chroma, embedded or a server, through llama-index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+
+class VectorStoreUnavailable(RuntimeError):
+    """The configured Chroma server cannot be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class VectorChunk:
+    """What the dense index keeps per chunk: its vector and a few fields that describe it
+    (kind, source, channel, position, time span; filtering happens in the catalog)."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    embedding: list[float]
+    metadata: dict[str, Any]
+
+
+def chroma_client(chroma_url: str | None, path: Path) -> Any:
+    """A Chroma client: the server at ``chroma_url`` or an embedded store at ``path``."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    if not url.hostname:
+        raise ValueError(f"WATERCOOLER_CHROMA_URL: cannot read a host from {chroma_url!r}")
+    port = url.port or (443 if url.scheme == "https" else 8000)
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname, port=port, ssl=url.scheme == "https", settings=settings
+        )
+    except Exception as exc:  # chromadb raises ValueError or httpx errors
+        raise VectorStoreUnavailable(
+            f"WATERCOOLER_CHROMA_URL: no Chroma server answers at {chroma_url} ({exc})"
+        ) from exc
+
+
+class Vectors:
+    """Chunk embeddings in a Chroma collection (cosine space), written and queried by chunk."""
+
+    def __init__(self, client: Any, collection: str) -> None:
+        self._collection = client.get_or_create_collection(
+            name=collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        self._store = ChromaVectorStore(chroma_collection=self._collection)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def add(self, chunks: list[VectorChunk]) -> None:
+        """Add chunk vectors (the caller deletes earlier versions first)."""
+        nodes = []
+        for chunk in chunks:
+            node = TextNode(
+                id_=chunk.chunk_id,
+                text=chunk.text,
+                embedding=chunk.embedding,
+                metadata=chunk.metadata,
+                excluded_embed_metadata_keys=list(chunk.metadata),
+                excluded_llm_metadata_keys=list(chunk.metadata),
+            )
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
+            nodes.append(node)
+        if nodes:
+            self._store.add(nodes)
+
+    def delete_documents(self, doc_ids: list[str]) -> None:
+        """Remove every vector of these documents."""
+        for doc_id in doc_ids:
+            self._store.delete(ref_doc_id=doc_id)
+
+    def search(
+        self,
+        embedding: list[float],
+        k: int,
+        ids: list[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` nearest chunks (among ``ids`` if given).
+
+        Filters are the catalog's job (see :meth:`search.store.store.Store.nearest`): Chroma's
+        metadata filter scans the whole collection and costs far more at scale.
+
+        Queries the collection directly for ids and distances only: going through
+        llama-index would also fetch every hit's text and metadata, which search reads
+        from the catalog anyway (that costs 10x the query itself at 100k chunks).
+        """
+        if ids is not None and not ids:
+            return []
+        result = self._collection.query(
+            query_embeddings=[embedding],
+            n_results=k,
+            include=["distances"],
+            **({"ids": ids} if ids is not None else {}),
+        )
+        # Chroma's cosine distance is 1 - cosine similarity.
+        return [
+            (chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=False)
+        ]
+
+    def rank(self, embedding: list[float], ids: list[str], k: int) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the ``k`` of ``ids`` nearest ``embedding``,
+        scored one by one (exact)."""
+        if not ids:
+            return []
+        found = self._collection.get(ids=ids, include=["embeddings"])
+        if not found["ids"]:
+            return []
+        vectors = np.asarray(found["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * np.linalg.norm(query)
+        cosine = vectors @ query / np.clip(norms, 1e-12, None)
+        best = np.argsort(-cosine, kind="stable")[:k]
+        return [(found["ids"][i], float(cosine[i])) for i in best]
