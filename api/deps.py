@@ -36,9 +36,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 AskerDep = Annotated[Asker, Depends(get_asker)]
 
-KindParam = Annotated[
-    list[str] | None, Query(description=f"Only these kinds: {', '.join(KINDS)}.")
-]
+KindParam = Annotated[list[str] | None, Query(description=f"Only these kinds: {', '.join(KINDS)}.")]
 SinceParam = Annotated[date | None, Query(description="From this date (YYYY-MM-DD).")]
 UntilParam = Annotated[date | None, Query(description="Up to this date, inclusive.")]
 

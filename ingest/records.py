@@ -17,7 +17,6 @@ from search.store.kinds import Kind
 Scope = Literal["public", "private", "dm", "mail"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Identity:
     """A person as one source names them; a people directory merges identities later."""

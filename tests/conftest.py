@@ -20,6 +20,7 @@ from search.store.store import Store
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ORG = REPO / "api" / "sample_org"
 DATA = Path(__file__).resolve().parent / "data"
+SHARED = REPO.parent / "shared"  # real public records; tests that read them skip without it
 SHARED_SAMPLES = REPO.parent / "shared" / "samples"
 PEOPLE_FILE = REPO / "api" / "sample_people.yaml"
 

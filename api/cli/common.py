@@ -25,12 +25,8 @@ EXIT_UNAVAILABLE = 3
 console = Console(soft_wrap=True)
 errors = Console(stderr=True)
 
-KindOption = Annotated[
-    list[str] | None, typer.Option(help=f"Only this kind ({', '.join(KINDS)}).")
-]
-SinceOption = Annotated[
-    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")
-]
+KindOption = Annotated[list[str] | None, typer.Option(help=f"Only this kind ({', '.join(KINDS)}).")]
+SinceOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")]
 UntilOption = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")
 ]

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from search.retrieval.retriever import STOPWORDS, WORD, query_terms, reciprocal_rank_fusion
+from search.retrieval.retriever import reciprocal_rank_fusion
+from search.retrieval.terms import STOPWORDS, WORD, query_terms
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.kinds import CONVERSATION_KINDS

@@ -31,7 +31,7 @@ from search.answers.extractive import (
     split_units,
     term_pattern,
 )
-from search.retrieval.retriever import STOPWORDS
+from search.retrieval.terms import STOPWORDS
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.settings import Settings

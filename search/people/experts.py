@@ -45,13 +45,9 @@ import numpy as np
 from search.people.attribution import Attribution, attribute
 from search.people.directory import Directory, DocInfo, Person, directory_for
 from search.people.identities import fold
-from search.retrieval.retriever import (
-    STOPWORDS,
-    query_terms,
-    reciprocal_rank_fusion,
-    snippet,
-    term_pattern,
-)
+from search.retrieval.retriever import reciprocal_rank_fusion
+from search.retrieval.snippets import snippet
+from search.retrieval.terms import STOPWORDS, query_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store

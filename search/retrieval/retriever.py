@@ -6,13 +6,12 @@ one per document or conversation, with a snippet, highlights and facets.
 
 from __future__ import annotations
 
-import html
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from search.retrieval.facets import count_facets, day_of
+from search.retrieval.snippets import highlight, snippet
+from search.retrieval.terms import proximity, query_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
@@ -20,18 +19,6 @@ from search.store.store import Store
 RRF_K = 60  # the reciprocal-rank fusion constant
 MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
 DEFAULT_MODE = "hybrid+rerank"
-WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
-STOPWORDS = frozenset(
-    """a an and are as at be but by did do does for from had has have how i in is it its of on
-    or our so that the their them there they this to was we were what when where which who why
-    will with you your about into any can could should would""".split()
-)
-FACET_FIELDS = ("kind", "channel", "person", "year", "month")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_CODE = re.compile(r"`([^`\n]+)`")
-_MD_HEADING = re.compile(r"^#{1,6}\s+")
-_MD_LIST = re.compile(r"^(?:[-*+]|\d{1,2}[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
 @dataclass(slots=True)
@@ -63,12 +50,6 @@ class Results:
 
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query that carry meaning, lower-cased, in order, without repeats."""
-    words = [w.lower().strip("'-") for w in WORD.findall(query)]
-    return list(dict.fromkeys(w for w in words if w and w not in STOPWORDS))
 
 
 class Retriever:
@@ -173,41 +154,6 @@ def reciprocal_rank_fusion(*legs: list[tuple[str, float]]) -> dict[str, float]:
     return fused
 
 
-def proximity(text: str, patterns: list[re.Pattern[str]], window: int = 12) -> float:
-    """The largest share of query terms found within ``window`` consecutive words."""
-    if not patterns:
-        return 0.0
-    words = WORD.findall(text)
-    hits = [
-        (i, n) for i, word in enumerate(words) for n, p in enumerate(patterns) if p.fullmatch(word)
-    ]
-    best, start = 0, 0
-    for end in range(len(hits)):
-        while hits[end][0] - hits[start][0] >= window:
-            start += 1
-        best = max(best, len({n for _, n in hits[start : end + 1]}))
-    return best / len(patterns)
-
-
-def count_facets(rows: list[ChunkRow]) -> dict[str, dict[str, int]]:
-    """Documents per kind, channel, person, year and month among the matching chunks."""
-    counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
-    for row in rows:
-        counts["kind"][row.kind] += 1
-        if row.channel:
-            counts["channel"][row.channel] += 1
-        for person in set(row.people):
-            counts["person"][person] += 1
-        date = _date(row.start_ts)
-        if date:
-            counts["year"][date[:4]] += 1
-            counts["month"][date[:7]] += 1
-    ordered = {name: dict(c.most_common()) for name, c in counts.items()}
-    ordered["month"] = dict(sorted(counts["month"].items()))
-    ordered["person"] = dict(counts["person"].most_common(20))
-    return ordered
-
-
 def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
     text = snippet(row.text, terms)
     return Hit(
@@ -220,65 +166,9 @@ def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
         source_path=row.source_path,
         heading=row.heading,
         locator=row.locator,
-        date=_date(row.start_ts),
+        date=day_of(row.start_ts),
         people=row.people,
         snippet=text,
         score=round(score, 6),
         highlights=[highlight(text, terms)] if terms else [],
     )
-
-
-def _date(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).date().isoformat()
-
-
-def snippet(text: str, terms: list[str], width: int = 280) -> str:
-    """The passage of ``text`` (about ``width`` characters) with the most query terms,
-    as plain text (markdown emphasis, code ticks, link targets, heading and list marks
-    dropped)."""
-    lines = [plain(line) for line in text.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    best = 0
-    if terms:
-        patterns = [term_pattern(t) for t in terms]
-        overlap = [sum(1 for p in patterns if p.search(line)) for line in lines]
-        best = max(range(len(lines)), key=overlap.__getitem__)
-    passage = lines[best]
-    after = best + 1
-    while len(passage) < width and after < len(lines):
-        passage += " " + lines[after]
-        after += 1
-    if len(passage) > width:
-        passage = passage[:width].rsplit(" ", 1)[0] + " …"
-    return ("… " if best > 0 else "") + passage
-
-
-def plain(line: str) -> str:
-    """One line of markdown as the text a reader sees."""
-    line = _MD_LINK.sub(r"\1", line.strip())
-    line = _MD_EMPHASIS.sub(r"\2", line)
-    line = _MD_CODE.sub(r"\1", line)
-    return _MD_LIST.sub("", _MD_HEADING.sub("", line))
-
-
-def term_pattern(term: str) -> re.Pattern[str]:
-    """Words that start like ``term`` (a crude stem, as the porter index matches them)."""
-    stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
-    return re.compile(r"\b" + re.escape(stem) + r"\w*", re.IGNORECASE)
-
-
-def highlight(text: str, terms: list[str]) -> str:
-    """``text`` HTML-escaped, with the words that match a query term in ``<mark>``."""
-    if not terms:
-        return html.escape(text)
-    pattern = re.compile("|".join(term_pattern(t).pattern for t in terms), re.IGNORECASE)
-    out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)

@@ -531,28 +531,20 @@ class Catalog:
 
     def counts(self) -> dict[str, Any]:
         """Documents, conversations, messages and chunks by kind and by source; people."""
-        by_kind = {
-            r["kind"]: {
-                "documents": r["n"],
-                "messages": r["messages"] or 0,
-                "chunks": r["chunks"] or 0,
+        by_kind, by_origin = (
+            {
+                r["key"]: {
+                    "documents": r["n"],
+                    "messages": r["messages"] or 0,
+                    "chunks": r["chunks"] or 0,
+                }
+                for r in self._db.execute(
+                    f"SELECT {column} AS key, count(*) AS n, sum(message_count) AS messages, "
+                    f"sum(chunk_count) AS chunks FROM documents GROUP BY {column} ORDER BY {column}"
+                )
             }
-            for r in self._db.execute(
-                "SELECT kind, count(*) AS n, sum(message_count) AS messages, "
-                "sum(chunk_count) AS chunks FROM documents GROUP BY kind ORDER BY kind"
-            )
-        }
-        by_origin = {
-            r["origin"]: {
-                "documents": r["n"],
-                "messages": r["messages"] or 0,
-                "chunks": r["chunks"] or 0,
-            }
-            for r in self._db.execute(
-                "SELECT origin, count(*) AS n, sum(message_count) AS messages, "
-                "sum(chunk_count) AS chunks FROM documents GROUP BY origin ORDER BY origin"
-            )
-        }
+            for column in ("kind", "origin")
+        )
         one = self._db.execute(
             "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(chunk_count), 0), "
             "coalesce(sum(message_count > 0), 0) FROM documents"
@@ -572,7 +564,7 @@ class Catalog:
             "by_source": by_origin,
         }
 
-    # --- people directory and expert finding (read only; see search/people.py) ----------
+    # --- people directory and expert finding (read only; see search/people/) ----------
 
     def change_marker(self) -> tuple[Any, ...]:
         """A cheap value that changes whenever documents are written or removed."""

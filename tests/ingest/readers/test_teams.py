@@ -11,8 +11,9 @@ import pytest
 
 from ingest.readers import teams
 from ingest.records import Access, ReadError
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "teams"
+SAMPLES = SHARED / "samples" / "teams"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
 
 CHANNEL = {"teamId": "team-1", "channelId": "19:chan@thread.tacv2"}

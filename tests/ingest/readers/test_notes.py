@@ -10,8 +10,9 @@ import pytest
 
 from ingest.readers import notes
 from ingest.records import ReadError, Record
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = SHARED / "samples"
 BREAKOUTS = SAMPLES / "meeting-notes" / "ethereum-pm-breakout-rooms"
 needs_samples = pytest.mark.skipif(not BREAKOUTS.is_dir(), reason="shared samples not present")
 

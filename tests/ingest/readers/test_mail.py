@@ -19,8 +19,9 @@ from ingest.readers.mailtext import (
     parse_date,
 )
 from ingest.records import ReadError
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "email"
+SAMPLES = SHARED / "samples" / "email"
 
 
 def message(

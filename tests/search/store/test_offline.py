@@ -38,7 +38,8 @@ def test_ingest_search_and_server_make_no_outbound_connection(tmp_path: Path) ->
         [
             *jail,
             sys.executable,
-            str(REPO / "tests" / "offline_probe.py"),
+            "-m",
+            "tests.offline_probe",
             str(source),
             str(tmp_path / "home"),
         ],

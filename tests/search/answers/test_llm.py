@@ -11,8 +11,8 @@ import pytest
 from search.answers.llm import Asker, check_citations, split_sentences
 from search.store.catalog import ChunkRow
 from search.store.store import Store
+from tests.api.test_ask import ask_server, events
 from tests.openai_stub import HALLUCINATION, OpenAIStub
-from tests.test_ask_api import ask_server, events
 
 QUESTION = "How many customers were affected by the OPS-412 incident?"
 TIMEOUT = 1.0

@@ -9,8 +9,9 @@ import pytest
 
 from ingest.readers import dates, transcripts
 from ingest.records import ReadError
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "transcripts"
+SAMPLES = SHARED / "samples" / "transcripts"
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -11,8 +11,9 @@ import pytest
 
 from ingest.readers import discord
 from ingest.records import Access, ReadError
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "discord"
+SAMPLES = SHARED / "samples" / "discord"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
 
 GUILD = {"id": "900", "name": "Acme", "iconUrl": ""}

@@ -12,8 +12,9 @@ import pytest
 
 from ingest.readers import slack
 from ingest.records import Access, ReadError, Record
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "slack-export"
+SAMPLES = SHARED / "samples" / "slack-export"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
 
 USERS = [

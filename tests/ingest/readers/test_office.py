@@ -17,12 +17,12 @@ import pytest
 
 from ingest.readers import office, offline_nlp
 from ingest.records import ReadError, Record
+from tests.conftest import REPO, SHARED
 from tests.offline_probe import is_local
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = SHARED / "samples"
 OFFICE = SAMPLES / "office" / "unstructured-example-docs"
 needs_samples = pytest.mark.skipif(not OFFICE.is_dir(), reason="shared samples not present")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def read_one(path: Path) -> Record:

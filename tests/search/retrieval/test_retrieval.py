@@ -9,15 +9,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from search.retrieval.evaluation import evaluate, load_queries
-from search.retrieval.retriever import (
-    MODES,
-    Retriever,
-    highlight,
-    proximity,
-    query_terms,
-    snippet,
-    term_pattern,
-)
+from search.retrieval.retriever import MODES, Retriever
+from search.retrieval.snippets import highlight, snippet
+from search.retrieval.terms import proximity, query_terms, term_pattern
 from search.store import catalog as catalog_module
 from search.store import store as store_module
 from search.store.filters import Filters

@@ -18,7 +18,7 @@ from search.store import store as store_module
 from search.store.filters import Filters
 from search.store.vectors import VectorStoreUnavailable
 from tests.conftest import free_port, make_store
-from tests.test_ingest import write_org
+from tests.ingest.test_pipeline import write_org
 
 
 @pytest.fixture(scope="module")
