@@ -6,7 +6,7 @@
 import { $, els } from "./js/dom.js";
 import { clearFilters } from "./js/facets.js";
 import { detectFeatures } from "./js/http.js";
-import { focusResult, loadStoreInfo, renderWelcome, runSearch, scheduleSearch } from "./js/results.js";
+import { focusResult, loadStoreInfo, renderWelcome, runSearch, scheduleSearch, searchIsCurrent } from "./js/results.js";
 import { PAGE, app, readUrl, saveUrl, searchKey, state } from "./js/state.js";
 import { onDialogClose, syncDialog } from "./js/viewer.js";
 
@@ -24,7 +24,7 @@ function onSubmit(e) {
   state.q = els.q.value;
   app.k = PAGE;
   saveUrl(false, { committed: true });
-  runSearch();
+  if (!searchIsCurrent()) runSearch();
 }
 
 function isEditable(el) {

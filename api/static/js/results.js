@@ -5,7 +5,18 @@ import { clearFilters, renderFacets, renderTimeline } from "./facets.js";
 import { metaLine, peopleText, plural, timeEl } from "./format.js";
 import { getJson, problemText, restart } from "./http.js";
 import { hidePanels, scheduleSlowPanels } from "./panels.js";
-import { PAGE, activeFilters, app, baseFacets, inflight, saveUrl, searchParams, state, urlFor } from "./state.js";
+import {
+  PAGE,
+  activeFilters,
+  app,
+  baseFacets,
+  inflight,
+  saveUrl,
+  searchKey,
+  searchParams,
+  state,
+  urlFor,
+} from "./state.js";
 import { openDocument } from "./viewer.js";
 
 const DEBOUNCE_MS = 100;
@@ -33,25 +44,41 @@ export function scheduleSearch() {
 
 export async function runSearch() {
   clearTimeout(typingTimer);
+  const key = `${searchKey(state)}|${app.k}`;
+  if (state.q.trim() && key === app.pendingKey) return; // the same search is on its way
   const seq = ++app.searchSeq;
   scheduleSlowPanels(seq);
   if (!state.q.trim()) {
     inflight.search?.abort();
+    app.shownKey = null;
     renderWelcome();
     return;
   }
   const signal = restart("search");
+  app.pendingKey = key;
   setBusy(true);
   try {
     const body = await getJson(`/search?${searchParams()}`, { signal });
     if (seq !== app.searchSeq) return;
+    app.shownKey = key;
     renderResults(body);
   } catch (err) {
     if (err.name === "AbortError" || seq !== app.searchSeq) return;
+    app.shownKey = null;
     renderProblem(err);
   } finally {
-    if (seq === app.searchSeq) setBusy(false);
+    if (seq === app.searchSeq) {
+      setBusy(false);
+      app.pendingKey = null;
+    }
   }
+}
+
+/** Whether the results on screen (or on their way) are already those of the current state:
+ * pressing Enter then keeps them, and the focus a reader has moved into them. */
+export function searchIsCurrent() {
+  const key = `${searchKey(state)}|${app.k}`;
+  return key === app.shownKey || key === app.pendingKey;
 }
 
 /** The live status line; hidden visually when a state box already says the same. */

@@ -12,6 +12,8 @@ export const app = {
   featuresReady: null,
   lastSearch: null, // the last SearchResults body rendered
   searchSeq: 0,
+  pendingKey: null, // the search on its way (query, filters and k)
+  shownKey: null, // the search whose results are on screen
   storeEmpty: false,
 };
 export const baseFacets = new Map(); // query -> facets without filters; "timeline:…" -> months without dates
