@@ -35,8 +35,15 @@ out). Label files in ``--sets`` (any may be missing; that section is then skippe
   files);
 - ``documents.jsonl`` ``{path, title, date, date_stated}``: the catalog's date (same UTC
   day, where the file states one) and title of the earliest document read from each file;
+- ``people.jsonl`` ``{path, people, handles, bots?, not_people?, aka?, as_written?}``: the
+  labelled people found among the participants the catalog holds for that file, and the
+  participants that are labelled bots or not people;
 - the people directory (``GET /people``): its size, and 100 names drawn with seed 0
   written next to ``--json`` (``OUT`` with suffix ``.people-sample.txt``) for checking.
+
+When the store has API tokens, set ``WATERCOOLER_BENCH_TOKEN`` to one: it is sent as a
+bearer token. The ingest table's "first ingest s" is the first run that wrote each folder
+(from the catalog's ``runs``), so a rerun over a kept ``--home`` still shows the cold time.
 
 Tables go to stdout, progress to stderr; ``--json`` keeps every number and each query's
 outcome. Runs one thing at a time (ingest, eval, then one server).
@@ -201,7 +208,7 @@ class Corpus:
 
 _IRC = re.compile(r"^\S*\s*<[@+%&~ ]?([^<>\s]{1,40})>\s")
 _PIDGIN = re.compile(r"^\(\d\d?:\d\d(?::\d\d)?(?: [AP]M)?\)\s+([^\s:]{1,40}):\s")
-_TAG = re.compile(r"^\s*(?:[-*+]|\d+\.)?\s*\[([A-Za-z][\w .'-]{0,40})\](?!\()\s*:?")
+_TAG = re.compile(r"^\s*(?:[-*+]|\d+\.)\s*\[([A-Za-z][\w .'-]{0,40})\](?!\()\s*:?")
 _TURN = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:<v\s+([^>]{1,60})>|\*\*([^*:]{1,60})\*\*\s*:|"
     r"([A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*){0,3})\s*:\s)"
@@ -227,12 +234,13 @@ def pep_authors(text: str) -> list[str]:
 
 
 def speakers(text: str) -> Iterator[str]:
-    """Every speaker occurrence: IRC ``<nick>``, Pidgin ``nick:``, ``[rob]`` tags, turns."""
-    yield from pep_authors(text[:5000])
-    lines = text.splitlines()
-    if lines and re.match(r"[A-Z][\w-]*: ", lines[0]):  # a mail-style header block
-        lines = lines[next((i for i, line in enumerate(lines) if not line.strip()), 0) :]
-    for line in lines:
+    """Every speaker occurrence: a memo's ``Author:`` header names (and nothing else), else
+    IRC ``<nick>``, Pidgin ``nick:``, ``* [rob]`` tags and ``Name:`` turns."""
+    authors = pep_authors(text[:5000])
+    if authors:
+        yield from authors
+        return
+    for line in text.splitlines():
         for pattern in (_IRC, _PIDGIN, _TAG):
             match = pattern.match(line)
             if match:
@@ -247,8 +255,12 @@ def speakers(text: str) -> Iterator[str]:
 
 
 def has_turns(path: Path, text: str) -> bool:
-    """A chat log or transcript: a log/caption file, or prose with many speaker turns."""
-    return path.suffix.lower() in TRANSCRIPT_SUFFIXES or sum(1 for _ in speakers(text)) >= 20
+    """A chat log or transcript: a log/caption file, or text with speaker turns on at least
+    20 lines and 15% of its non-blank lines (scribed minutes yes, memos no)."""
+    if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+        return True
+    turns = sum(1 for _ in speakers(text))
+    return turns >= 20 and turns >= 0.15 * sum(1 for line in text.splitlines() if line.strip())
 
 
 # ---------------------------------------------------------------------------- metrics
@@ -291,6 +303,18 @@ def name_matches(name: str, expert: str, aliases: list[str]) -> bool:
     return got_tokens[0] == want.split()[0] or any(a in got_tokens for a in alias_set)
 
 
+def matching_expert(
+    name: str, remaining: list[str], per: dict[str, list[str]], shared: list[str]
+) -> str | None:
+    """The expert ``name`` stands for: by own name first, then own aliases, then shared ones."""
+    for level in range(3):
+        for expert in remaining:
+            aliases = ([], per.get(expert, []), shared)[level]
+            if name_matches(name, expert, aliases):
+                return expert
+    return None
+
+
 def expert_scores(names: list[str], topic: Json) -> Json:
     """P@1 and AP@10 (divided by the number of experts); each expert is credited once."""
     raw = topic.get("aliases") or []
@@ -299,7 +323,7 @@ def expert_scores(names: list[str], topic: Json) -> Json:
     remaining = [str(e) for e in topic["experts"]]
     total, hits, precision, first = len(remaining), 0, 0.0, 0.0
     for rank, name in enumerate(names[:10], 1):
-        match = next((e for e in remaining if name_matches(name, e, per.get(e, []) + shared)), None)
+        match = matching_expert(name, remaining, per, shared)
         if match is None:
             continue
         remaining.remove(match)
@@ -424,8 +448,11 @@ class Project:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
+            token = os.environ.get("WATERCOOLER_BENCH_TOKEN")
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            base = f"http://127.0.0.1:{port}"
             try:
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+                with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
                     wait_healthy(client, proc, logfile)
                     yield client
             finally:
@@ -516,6 +543,7 @@ def ingest(project: Project, corpus: Corpus) -> Json:
             "exit": done.returncode,
             "summary": summary,
         }
+    first_runs = first_ingest_seconds(project.home)
     docs = catalog_rows(project.home, "documents", ("doc_id", "source_path"))
     chunks = catalog_rows(project.home, "chunks", ("source_path",))
     doc_count = Counter(d["source_path"] for d in docs)
@@ -530,7 +558,24 @@ def ingest(project: Project, corpus: Corpus) -> Json:
             chunks=sum(chunk_count.get(str(p.resolve()), 0) for p in files),
             missing_by_suffix=dict(Counter(Path(m).suffix or "(none)" for m in missing)),
             missing=missing,
+            first_ingest_seconds=first_runs.get(str((corpus.data / source).resolve())),
         )
+    return out
+
+
+def first_ingest_seconds(home: Path) -> dict[str, float]:
+    """Per folder, the seconds of the first run of the store that ingested it alone and wrote
+    something (from the catalog's ``runs`` table), so that a rerun still shows the cold time."""
+    out: dict[str, float] = {}
+    rows = catalog_rows(home, "runs", ("run_id", "paths", "summary"))
+    for row in sorted(rows, key=lambda r: r.get("run_id") or 0):
+        try:
+            paths, summary = json.loads(row["paths"]), json.loads(row.get("summary") or "{}")
+        except (json.JSONDecodeError, TypeError, KeyError):
+            continue
+        wrote = summary.get("new", 0) or summary.get("updated", 0)
+        if isinstance(paths, list) and len(paths) == 1 and wrote and paths[0] not in out:
+            out[paths[0]] = summary.get("seconds")
     return out
 
 
@@ -853,6 +898,67 @@ def metadata_section(home: Path, corpus: Corpus, labels: list[Json]) -> Json:
     return {"summary": summary, "per_document": rows}
 
 
+def participant_names(raw: Any) -> list[str]:
+    """Names (and handles) in a catalog ``participants`` JSON list of dicts or strings."""
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw or []
+    except json.JSONDecodeError:
+        return []
+    names = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            names += [str(item[k]) for k in ("name", "handle") if item.get(k)]
+        elif item:
+            names.append(str(item))
+    return names
+
+
+def people_files_section(home: Path, corpus: Corpus, labels: list[Json]) -> Json:
+    """Per labelled file: labelled people found among its documents' participants, and
+    participants that are labelled bots or not people."""
+    names_by_path: dict[str, list[str]] = defaultdict(list)
+    for row in catalog_rows(home, "documents", ("source_path", "participants")):
+        names_by_path[row["source_path"]] += participant_names(row.get("participants"))
+    rows = []
+    for label in labels:
+        path = str((corpus.data / label["path"]).resolve())
+        found = names_by_path.get(path, [])
+        aliases: dict[str, list[str]] = defaultdict(list)
+        for handle, person in (label.get("handles") or {}).items():
+            aliases[str(person)].append(str(handle))
+        for extra in ("aka", "as_written"):
+            for person, other in (label.get(extra) or {}).items():
+                aliases[str(person)].append(str(other))
+        people = [str(p) for p in label.get("people") or []]
+        hits = [p for p in people if any(name_matches(n, p, aliases[p]) for n in found)]
+        wrong_labels = [str(b) for b in label.get("bots") or []] + [
+            re.sub(r"\s*\(.*", "", str(n)).strip() for n in label.get("not_people") or []
+        ]
+        wrong = sorted({n for n in found for w in wrong_labels if w and squash(n) == squash(w)})
+        rows.append(
+            {
+                "path": label["path"],
+                "source": label_source(label["path"]),
+                "people": len(people),
+                "found": len(hits),
+                "missed": sorted(set(people) - set(hits)),
+                "participants": len(set(found)),
+                "bots_or_not_people": wrong,
+            }
+        )
+    summary = {
+        source: {
+            "files": len(items),
+            "people": sum(r["people"] for r in items),
+            "found": sum(r["found"] for r in items),
+            "participants": sum(r["participants"] for r in items),
+            "bots_or_not_people": sum(len(r["bots_or_not_people"]) for r in items),
+        }
+        for source, items in grouped(rows).items()
+    }
+    return {"summary": summary, "per_file": rows}
+
+
 def people_section(client: httpx.Client, sample_file: Path | None) -> Json:
     names: list[str] = []
     offset, total = 0, None
@@ -920,7 +1026,10 @@ def print_tables(report: Json) -> None:
                 "chunks",
                 "failed",
                 "skipped",
+                "new",
+                "unchanged",
                 "seconds",
+                "first ingest s",
                 "not stored (by suffix)",
             ],
             [
@@ -932,12 +1041,23 @@ def print_tables(report: Json) -> None:
                     r["chunks"],
                     r["summary"].get("failed"),
                     r["summary"].get("skipped"),
+                    r["summary"].get("new"),
+                    r["summary"].get("unchanged"),
                     r["wall_seconds"],
+                    r.get("first_ingest_seconds"),
                     ", ".join(f"{k} {v}" for k, v in r["missing_by_suffix"].items()) or "-",
                 ]
                 for s, r in report["ingest"].items()
             ],
         )
+        for s, r in report["ingest"].items():
+            summary = r["summary"]
+            if "error" in summary:
+                print(f"  {s}: ingest error: {summary['error'][-300:]}")
+            for failure in summary.get("failures", []):
+                print(f"  {s}: failed {failure['path']}: {failure['reason']}")
+            if summary.get("warnings"):
+                print(f"  {s}: {len(summary['warnings'])} warnings (in the JSON)")
     if "search" in report:
         rows = []
         for s, r in report["search"]["summary"].items():
@@ -976,7 +1096,9 @@ def print_tables(report: Json) -> None:
                             for m in names
                         ),
                     ]
-                    for s, r in modes.items()
+                    for s, r in sorted(
+                        modes.items(), key=lambda item: (item[0] == OVERALL, item[0])
+                    )
                 ],
             )
     if "answers" in report:
@@ -1015,7 +1137,7 @@ def print_tables(report: Json) -> None:
             ],
             rows,
         )
-    if "place" in report:
+    if report.get("place", {}).get("per_question"):
         rows = [
             [
                 s,
@@ -1078,6 +1200,23 @@ def print_tables(report: Json) -> None:
             ],
             rows,
         )
+    if "people_files" in report:
+        rows = [
+            [
+                s,
+                r["files"],
+                r["people"],
+                frac(r["found"], r["people"]),
+                r["participants"],
+                r["bots_or_not_people"],
+            ]
+            for s, r in report["people_files"]["summary"].items()
+        ]
+        table(
+            "People per labelled file (catalog participants vs people.jsonl)",
+            ["source", "files", "labelled", "found", "participants", "bots/not people"],
+            rows,
+        )
     if "people" in report:
         p = report["people"]
         print(
@@ -1132,6 +1271,7 @@ def main(argv: list[str] | None = None) -> int:
         for t in topics:
             t["_source"] = label_source(t.get("source"), "(all)")
         documents = read_jsonl(sets / "documents.jsonl")
+        people_labels = read_jsonl(sets / "people.jsonl")
 
         if queries:
             report["search_modes"] = eval_modes(project, corpus, queries)
@@ -1154,6 +1294,8 @@ def main(argv: list[str] | None = None) -> int:
             report["people"] = people_section(client, sample_file)
         if documents:
             report["metadata"] = metadata_section(home, corpus, documents)
+        if people_labels:
+            report["people_files"] = people_files_section(home, corpus, people_labels)
         report["meta"]["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         print_tables(report)
         if args.json:
