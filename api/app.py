@@ -7,10 +7,12 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import ask, documents, experts, people, search, status
+from api.auth import OpenMode
+from api.deps import current_principal
+from api.routes import ask, documents, experts, people, search, status, uploads
 from api.routes.page import mount_page
 from search.people import experts as expert_finding
 from search.retrieval.retriever import Retriever
@@ -21,15 +23,20 @@ from search.store.vectors import VectorStoreUnavailable
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, warm: bool = False, open_mode: OpenMode = "local"
+) -> FastAPI:
     """An app serving the store that ``settings`` names; ``warm`` loads the model at start
-    and builds the people directory in the background."""
+    and builds the people directory in the background. Without tokens or a sign-in proxy
+    the app is open: to its ``local`` single user (an admin), or to ``anonymous`` visitors
+    who see what is open to everyone (see :mod:`api.auth`)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.open(settings)
         app.state.store = store
+        app.state.open_mode = open_mode
         app.state.retriever = Retriever(store)
         if warm:
             store.embedder.embed_query("warm up")
@@ -56,8 +63,11 @@ def create_app(settings: Settings | None = None, *, warm: bool = False) -> FastA
         return JSONResponse(status_code=503, content={"detail": str(exc)})
 
     mount_page(app)
-    for routes in (ask, people, experts, status, search, documents):
-        app.include_router(routes.router)
+    # Every data route needs a principal; /status answers each by its reach, /healthz anyone.
+    signed_in = [Depends(current_principal)]
+    for routes in (ask, people, experts, search, documents, uploads):
+        app.include_router(routes.router, dependencies=signed_in)
+    app.include_router(status.router)
     return app
 
 

@@ -1,4 +1,5 @@
-"""What routes take: the app's store, retriever and asker, and the shared query parameters."""
+"""What routes take: the app's store, retriever and asker, who is asking (the principal),
+and the shared query parameters."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
+from api.auth import authenticate, bearer
 from search.answers.llm import Asker
 from search.people.directory import Directory, directory_for
 from search.people.people_file import PeopleFileError
 from search.retrieval.retriever import Retriever
+from search.store.access import Principal
 from search.store.filters import Filters, InvalidFilter
 from search.store.kinds import KINDS
 from search.store.store import Store
@@ -35,6 +39,27 @@ def get_asker(request: Request) -> Asker:
 StoreDep = Annotated[Store, Depends(get_store)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 AskerDep = Annotated[Asker, Depends(get_asker)]
+
+
+def current_principal(
+    request: Request,
+    store: StoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Who is asking (see :mod:`api.auth`); a 401 saying how to sign in otherwise."""
+    return authenticate(request, credentials, store, request.app.state.open_mode)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def admin_principal(principal: PrincipalDep) -> Principal:
+    if not principal.admin:
+        raise HTTPException(status_code=403, detail="only an admin may do this")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(admin_principal)]
 
 KindParam = Annotated[list[str] | None, Query(description=f"Only these kinds: {', '.join(KINDS)}.")]
 SinceParam = Annotated[date | None, Query(description="From this date (YYYY-MM-DD).")]

@@ -31,6 +31,11 @@ class Hit(BaseModel):
         default_factory=list,
         description="The snippet as HTML-escaped text with matching words in <mark>.",
     )
+    date_source: str | None = Field(
+        None,
+        description="Where the document's date comes from: front_matter, header, title, "
+        "heading, filename, or mtime (the file's modification time, the last resort).",
+    )
 
 
 class SearchResults(BaseModel):
@@ -64,8 +69,12 @@ class Chunk(BaseModel):
 
 
 class Access(BaseModel):
-    scope: str
-    members: list[str]
+    scope: str = Field(description="public, private, dm or mail, as the source tells.")
+    members: list[str] = Field(description="The source's own member ids or addresses.")
+    visible_to: list[str] = Field(
+        [],
+        description="Who may see it: user:<e-mail or id:…> and group:<name>; empty: admins.",
+    )
 
 
 class Document(BaseModel):
@@ -75,6 +84,12 @@ class Document(BaseModel):
     source_path: str
     title: str
     created: str | None
+    date_source: str | None = Field(
+        None,
+        description="Where created comes from: front_matter, header, title, heading, "
+        "filename, or mtime (the file's modification time, the last resort); null when the "
+        "source does not say (conversations dated by their messages, older catalogs).",
+    )
     ended: str | None
     channel: str | None
     thread: str | None
@@ -101,6 +116,14 @@ class Status(BaseModel):
     by_source: dict[str, Counts]
     last_run: dict[str, Any] | None
     store: dict[str, str]
+
+
+class StatusBrief(BaseModel):
+    """What ``/status`` tells someone who is not an admin: who they are signed in as."""
+
+    signed_in_as: str
+    admin: bool = False
+    notice: str = "Counts of what is stored are shown to admins only."
 
 
 class Health(BaseModel):

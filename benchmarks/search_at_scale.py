@@ -9,6 +9,12 @@ model, not search). Writes go through the real store (catalog + FTS5 + Chroma). 
 serves the store on loopback and times /search: unfiltered, by kind, by person, by date
 range, and all filters at once; prints p50 / p99 and each filter's cost relative to the
 unfiltered query.
+
+Every document has an access list, spread as in an organization: 60% open to everyone, 20%
+to one of 200 groups (private channels), 10% DMs between 2-3 of 1,000 people, 10% mail
+threads among 3-6. Requests carry API tokens: an admin's (sees everything: "unfiltered"
+and the other filters) and a member's in 20 groups ("access: 20 groups"), whose permission
+filter runs inside both retrieval legs.
 """
 
 from __future__ import annotations
@@ -30,12 +36,19 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
+from search.store.access import Principal, access_list  # noqa: E402
+from search.store.catalog import SourceAccess  # noqa: E402
+from search.store.filters import Filters  # noqa: E402
+from search.store.principals import create_token  # noqa: E402
 from search.store.settings import Settings  # noqa: E402
 from search.store.store import DocumentWrite, Store  # noqa: E402
 from search.store.vectors import VectorChunk  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 KINDS = ("meeting_notes", "memo", "chat", "email", "transcript")
+USERS = [f"user{i}@corp.example" for i in range(1000)]
+GROUPS = [f"group{i}" for i in range(200)]
+MEMBER_GROUPS = GROUPS[::10]  # the member the "access" case searches as: in 20 groups
 YEAR = 365 * 24 * 3600
 START = 1_704_067_200  # 2024-01-01
 
@@ -61,6 +74,18 @@ def seed_material(tmp: Path) -> tuple[list[str], list[str], np.ndarray]:
     vectors = np.array(store.embedder.embed_texts(sentences), dtype=np.float32)
     store.close()
     return sentences, names, vectors
+
+
+def grantees(rng: random.Random) -> tuple[str, ...]:
+    """An access list as an organization's documents have them (see the module docstring)."""
+    r = rng.random()
+    if r < 0.6:
+        return access_list(groups=["everyone"])
+    if r < 0.8:
+        return access_list(groups=[rng.choice(GROUPS)])
+    if r < 0.9:
+        return access_list(rng.sample(USERS, rng.randint(2, 3)))
+    return access_list(rng.sample(USERS, rng.randint(3, 6)))
 
 
 def build(store: Store, n_chunks: int, sentences, names, vectors, rng: random.Random) -> None:
@@ -126,17 +151,25 @@ def build(store: Store, n_chunks: int, sentences, names, vectors, rng: random.Ra
             None,
             [DocumentWrite(row, vecs)],
             set(),
+            SourceAccess("synthetic", {doc_id: grantees(rng)}),
         )
         if d % 1000 == 999:
             print(f"  {(d + 1) * per_doc} chunks", flush=True)
 
 
-def time_queries(client: httpx.Client, queries: list[str], params: dict) -> list[float]:
-    latencies = []
+def time_queries(
+    client: httpx.Client, queries: list[str], cases: dict[str, tuple[dict, str]]
+) -> dict[str, list[float]]:
+    """Milliseconds per query for each case (its parameters and token), the cases taking
+    turns query by query so that none runs on a warmer machine than another."""
+    latencies: dict[str, list[float]] = {name: [] for name in cases}
     for q in queries:
-        started = time.perf_counter()
-        client.get("/search", params={"q": q, "k": 10, **params}).raise_for_status()
-        latencies.append((time.perf_counter() - started) * 1000)
+        for name, (params, token) in cases.items():
+            headers = {"Authorization": f"Bearer {token}"}
+            started = time.perf_counter()
+            response = client.get("/search", params={"q": q, "k": 10, **params}, headers=headers)
+            response.raise_for_status()
+            latencies[name].append((time.perf_counter() - started) * 1000)
     return latencies
 
 
@@ -160,6 +193,13 @@ def main() -> None:
                 f"in {time.perf_counter() - started:.0f} s"
             )
         args.chunks = store.catalog.counts()["chunks"]
+        _, admin = create_token(store.catalog, "admin@corp.example", [], admin=True)
+        _, member = create_token(store.catalog, USERS[1], MEMBER_GROUPS, admin=False)
+        visible = len(
+            store.catalog.passing(
+                Filters(access=Principal(USERS[1], tuple(MEMBER_GROUPS)).grantees())
+            )
+        )
         store.close()
         base = [
             json.loads(line)["query"]
@@ -169,6 +209,7 @@ def main() -> None:
         person = names[0]
         cases = {
             "unfiltered": {},
+            "access: 20 groups": {},
             "kind=chat": {"kind": "chat"},
             f"person={person}": {"person": person},
             "since/until (2 months)": {"since": "2024-05-01", "until": "2024-06-30"},
@@ -180,11 +221,18 @@ def main() -> None:
             },
         }
         with LiveServer(settings) as server, httpx.Client(base_url=server.url, timeout=60) as c:
-            c.get("/search", params={"q": "warm up"})
-            c.get("/experts", params={"q": "warm up"})  # waits for the directory built at start
-            results = {name: time_queries(c, queries, params) for name, params in cases.items()}
+            warm = {"Authorization": f"Bearer {admin}"}
+            c.get("/search", params={"q": "warm up"}, headers=warm)
+            # waits for the directory built at start
+            c.get("/experts", params={"q": "warm up"}, headers=warm)
+            tokens = {n: member if n.startswith("access") else admin for n in cases}
+            results = time_queries(c, queries, {n: (p, tokens[n]) for n, p in cases.items()})
         base_p50 = percentile(results["unfiltered"], 0.5)
         print(f"/search over HTTP at {args.chunks} chunks, {args.queries} queries each:")
+        print(
+            f"  (the member in {len(MEMBER_GROUPS)} groups may see {visible} chunks, "
+            f"{visible / args.chunks:.0%}; every other case is an admin's)"
+        )
         for name, lat in results.items():
             p50, p99 = percentile(lat, 0.5), percentile(lat, 0.99)
             print(

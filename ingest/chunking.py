@@ -1,9 +1,11 @@
 """Structure- and conversation-aware chunks sized for the embedding model.
 
 Prose follows the document's sections; a conversation keeps a thread whole when it
-fits and otherwise splits into windows of whole messages (with one message of
-overlap), at long silences and at the model's token budget. Every chunk carries a
-short context header (title, section or channel, date) in the text that is embedded.
+fits and otherwise splits into windows of whole messages, at long silences and at the
+model's token budget; consecutive windows share their last messages (a quarter of the
+budget at most). Every chunk carries a short context header (title, section or channel,
+date) in the text that is embedded. A conversation chunk's text names each speaker
+(``Name: text``, for reading and keyword search); its embedded text leaves the names out.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ DEFAULT_MAX_TOKENS = 256
 MIN_SECTION_TOKENS = 40
 # A silence this long inside one conversation starts a new window.
 WINDOW_GAP = timedelta(hours=6)
+# Consecutive windows of a long conversation share their last messages, up to this share
+# of the budget: a question and its answer across a window's edge stay together in one.
+OVERLAP_SHARE = 0.25
 
 
 @dataclass(slots=True)
@@ -134,11 +139,11 @@ class Chunker:
         header = context_header(record, record.channel or "")
         room = max(self.budget - self.count_tokens(header), 32)
         lines = [(m, speaker_line(m)) for m in record.messages if m.text.strip()]
+        sizes = [self.count_tokens(line) + 1 for _, line in lines]
         windows: list[list[tuple[Message, str]]] = []
         current: list[tuple[Message, str]] = []
         used = 0
-        for message, line in lines:
-            size = self.count_tokens(line) + 1
+        for (message, line), size in zip(lines, sizes, strict=True):
             if size > room:
                 # One message longer than the budget: it is cut, and only it.
                 if current:
@@ -148,17 +153,34 @@ class Chunker:
                 current, used = [], 0
                 continue
             gap = _gap(current[-1][0], message) if current else None
-            if current and (used + size > room or (gap is not None and gap > WINDOW_GAP)):
+            silence = gap is not None and gap > WINDOW_GAP
+            if current and (used + size > room or silence):
                 windows.append(current)
-                overlap = current[-1]
-                overlap_size = self.count_tokens(overlap[1]) + 1
-                keep = gap is not None and gap <= WINDOW_GAP and overlap_size + size <= room // 2
-                current, used = ([overlap], overlap_size) if keep else ([], 0)
+                current = [] if silence else self._overlap(current, room, room - size)
+                used = sum(self.count_tokens(text) + 1 for _, text in current)
             current.append((message, line))
             used += size
         if current:
             windows.append(current)
         return [self._window_chunk(record, header, i, w) for i, w in enumerate(windows)]
+
+    def _overlap(
+        self, window: list[tuple[Message, str]], target: int, room: int
+    ) -> list[tuple[Message, str]]:
+        """The last messages of ``window`` that open the next one: up to
+        :data:`OVERLAP_SHARE` of a window (or the last message alone when it is at most half
+        of one), never more than half of what is left."""
+        budget = min(int(target * OVERLAP_SHARE), room // 2)
+        kept: list[tuple[Message, str]] = []
+        used = 0
+        for message, text in reversed(window[1:]):
+            size = self.count_tokens(text) + 1
+            alone = not kept and size <= min(target, room) // 2
+            if used + size > budget and not alone:
+                break
+            kept.insert(0, (message, text))
+            used += size
+        return kept
 
     def _window_chunk(
         self, record: Record, header: str, position: int, window: list[tuple[Message, str]]
@@ -166,12 +188,12 @@ class Chunker:
         text = "\n".join(line for _, line in window)
         times = [m.time for m, _ in window if m.time is not None]
         first = window[0][0]
-        speakers = [m.author.label for m, _ in window]
+        speakers = [m.author.label for m, _ in window if _named(m)]
         return Chunk(
             doc_id=record.doc_id,
             position=position,
             text=text,
-            embed_text=f"{header}\n{text}",
+            embed_text=header + "\n" + "\n".join(_said(m, line) for m, line in window),
             heading=record.channel or record.title,
             locator=first.locator,
             source_path=record.source_path,
@@ -182,10 +204,26 @@ class Chunker:
 
 
 def speaker_line(message: Message) -> str:
-    """``SPEAKER: text`` with the message's whitespace folded to single lines."""
-    name = message.author.label + (" (bot)" if message.is_bot else "")
+    """``SPEAKER: text`` with the message's whitespace folded to single lines (just the
+    text when nobody is named: a log's preamble, a transcript's summary)."""
     text = " ".join(message.text.split())
+    if not _named(message):
+        return text
+    name = message.author.label + (" (bot)" if message.is_bot else "")
     return f"{name}: {text}"
+
+
+def _said(message: Message, line: str) -> str:
+    """What ``line`` (a message's ``SPEAKER: text`` or a piece of it) says, without the
+    speaker: the embedding matches what was said, and a run of names (nicks above all)
+    only pulls every window of a chat towards every other."""
+    name = message.author.label + (" (bot)" if message.is_bot else "")
+    return line.removeprefix(f"{name}: ") if _named(message) else line
+
+
+def _named(message: Message) -> bool:
+    author = message.author
+    return bool(author.name or author.handle or author.email or author.id)
 
 
 def context_header(record: Record, heading: str) -> str:

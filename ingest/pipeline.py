@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ingest.access import AccessFileError, FolderPolicies, record_grantees
 from ingest.chunking import Chunk, Chunker
 from ingest.records import Problem, ReadError, Record
 from ingest.sources import ReadResult, Source, find_sources
+from search.store.catalog import SourceAccess
 from search.store.store import DocumentWrite, Store
 from search.store.vectors import VectorChunk
 
@@ -96,10 +98,13 @@ def ingest(
     summary = IngestSummary(run_id=run_id)
     sources = list(find_sources(paths, exclude))
     chunker = Chunker(store.embedder.count_tokens, store.embedder.max_tokens)
+    policies = FolderPolicies(store.settings.default_access)
     for index, source in enumerate(sources):
         if progress is not None:
             progress(str(source.path), index, len(sources))
-        summary.outcomes.append(_ingest_source(source, store, chunker, run_id, summary.problems))
+        summary.outcomes.append(
+            _ingest_source(source, store, chunker, run_id, summary.problems, policies)
+        )
     if prune:
         for gone in store.catalog.forgotten_sources(resolved):
             store.forget(gone)
@@ -112,17 +117,27 @@ def ingest(
 
 
 def _ingest_source(
-    source: Source, store: Store, chunker: Chunker, run_id: int, problems: list[Problem]
+    source: Source,
+    store: Store,
+    chunker: Chunker,
+    run_id: int,
+    problems: list[Problem],
+    policies: FolderPolicies,
 ) -> SourceOutcome:
     path = str(source.path)
     if source.reader is None:
         return SourceOutcome(path, "skipped", f"no reader for {source.path.suffix or 'this file'}")
     try:
         digest = source_hash(source.path)
+        folder = policies.for_source(source.path)
     except OSError as exc:
         return SourceOutcome(path, "failed", f"cannot read: {exc.strerror or exc}")
+    except AccessFileError as exc:
+        return SourceOutcome(path, "failed", str(exc))
     previous = store.catalog.source_hash(path)
-    if previous == digest:
+    # A source whose bytes and folder access are unchanged is skipped; when only its
+    # folder's access (or the rules) changed, it is read again but nothing is re-embedded.
+    if previous == digest and store.catalog.access_fingerprint(path) == folder.fingerprint:
         return SourceOutcome(path, "unchanged")
     try:
         result: ReadResult = _read(source, store)
@@ -139,7 +154,7 @@ def _ingest_source(
     keep: set[str] = set()
     for record in records:
         digest_doc = record.content_hash()
-        if stored.get(record.doc_id) == digest_doc:
+        if stored.get(record.doc_id) in (digest_doc, record.hash_before_access_lists()):
             keep.add(record.doc_id)
             continue
         chunks = chunker.chunk(record)
@@ -147,7 +162,10 @@ def _ingest_source(
             writes.append(_document_write(record, digest_doc, chunks, store))
     if not writes and not keep:
         return SourceOutcome(path, "failed", "no text or messages found")
-    store.write_source(path, source.reader.NAME, digest, run_id, writes, keep)
+    access = SourceAccess(
+        folder.fingerprint, {r.doc_id: record_grantees(r, folder) for r in records}
+    )
+    store.write_source(path, source.reader.NAME, digest, run_id, writes, keep, access)
     return SourceOutcome(
         path,
         "new" if previous is None else "updated",
@@ -197,6 +215,7 @@ def _document_write(
         "source_path": record.source_path,
         "title": record.title,
         "created": _ts(record.created),
+        "date_source": record.date_source,
         "ended": _ts(record.ended or record.created),
         "channel": record.channel,
         "thread": record.thread,

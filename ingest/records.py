@@ -34,10 +34,19 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """Who may see a record: everyone, a private channel's members, DM or mail participants."""
+    """Who may see a record, as its source tells: ``principals`` (e-mail addresses, or a
+    source's user ids as ``id:U123``) and ``groups`` (``everyone``, a guild, a mailing list).
+
+    A ``public`` record without grants (notes, memos, transcripts, chat logs) takes its
+    folder's access: the nearest ``.watercooler-access.yaml`` or ``WATERCOOLER_DEFAULT_ACCESS``.
+    Any other scope without grants cannot be determined and is seen by admins only.
+    ``members`` are the source's own member ids (a private channel's, a DM's), as stored.
+    """
 
     scope: Scope = "public"
     members: tuple[str, ...] = ()
+    principals: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -74,6 +83,10 @@ class Record:
     title: str
     created: datetime | None = None
     ended: datetime | None = None
+    # Where ``created`` comes from: "front_matter", "header", "title", "heading",
+    # "properties" (an office document's own metadata), "filename", "mtime" (the file's
+    # modification time, the last resort); None when a reader does not say.
+    date_source: str | None = None
     participants: list[Identity] = field(default_factory=list)
     channel: str | None = None
     thread: str | None = None
@@ -100,11 +113,24 @@ class Record:
         return list(dict.fromkeys(n for n in names if n))
 
     def content_hash(self) -> str:
-        """A hash of everything that ends up in the index; it changes when the record does."""
+        """A hash of everything that ends up in the index; it changes when the record does.
+        Access is not part of it: a change of access rewrites access rows, never vectors."""
+        return self._hash(with_access=False)
+
+    def hash_before_access_lists(self) -> str:
+        """The content hash as catalogs written before access lists stored it (with scope and
+        members), so that those documents are kept rather than embedded again."""
+        return self._hash(with_access=True)
+
+    def _hash(self, with_access: bool) -> str:
         h = hashlib.sha256()
         for part in (self.kind, self.title, self.channel or "", str(self.created or "")):
             h.update(part.encode("utf-8") + b"\0")
-        h.update(repr(self.access).encode("utf-8"))
+        if self.date_source:  # only when set, so that other readers' hashes stay as they were
+            h.update(self.date_source.encode("utf-8") + b"\0")
+        if with_access:
+            old = f"Access(scope={self.access.scope!r}, members={self.access.members!r})"
+            h.update(old.encode("utf-8"))
         h.update("|".join(self.people).encode("utf-8"))
         for s in self.sections:
             h.update(f"{s.heading}\0{s.locator}\0{s.text}\0".encode())

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -72,11 +73,15 @@ def free_port() -> int:
 class LiveServer:
     """The real app under uvicorn on a loopback port, in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **app_options: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, warm=True), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(settings, warm=True, **app_options),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            proxy_headers=False,  # as `watercooler serve`: the client is the TCP peer
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,7 +1,8 @@
 """The ``watercooler`` command line, one module per command group over the library.
 
 ``ingest`` (ingest, forget), ``search`` (search, eval), ``ask`` (ask), ``experts``
-(experts, eval-experts), ``service`` (serve, status); shared helpers in ``common``.
+(experts, eval-experts), ``service`` (serve, status), ``tokens`` (create, list, revoke);
+shared helpers in ``common``.
 
 Exit codes: 0 success; 1 some sources failed to ingest (the rest were stored) or
 nothing matched what was asked; 2 bad usage; 3 the store is empty or unreachable.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import ask, experts, ingest, search, service
+from api.cli import ask, experts, ingest, search, service, tokens
 
 app = typer.Typer(
     help="Watercooler: search what your organization said in meetings, memos, chats and mail.",
@@ -28,3 +29,4 @@ app.command(name="eval")(search.evaluate)
 app.command(name="ask")(ask.ask)
 app.command(name="experts")(experts.experts)
 app.command(name="eval-experts")(experts.eval_experts)
+app.add_typer(tokens.app, name="tokens")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli.common import JsonOption, console, print_json, store_session
+from api.cli.common import EXIT_USAGE, JsonOption, console, errors, fail, print_json, store_session
 from search.status import status as store_status
 from search.store.settings import Settings
 
@@ -18,23 +18,51 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port (WATERCOOLER_PORT).")
     ] = None,
+    allow_anonymous: Annotated[
+        bool,
+        typer.Option(
+            help="Serve beyond loopback without sign-in: visitors see what is open to everyone."
+        ),
+    ] = False,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the search page."""
     import uvicorn
 
     from api.app import create_app
+    from api.auth import describe, is_loopback
 
     settings = Settings()
     host, port = host or settings.host, port or settings.port
     with store_session() as store:
         counts = store_status(store)
+        signed_in = bool(settings.auth_proxy_addresses) or store.catalog.has_tokens()
+        sign_in = describe(settings, store, host, allow_anonymous and not is_loopback(host))
+    if not signed_in and not is_loopback(host) and not allow_anonymous:
+        raise fail(
+            f"{host} is not a loopback address and no sign-in is configured: create a token "
+            "(watercooler tokens create), configure a sign-in proxy "
+            "(WATERCOOLER_AUTH_PROXY_ADDRESSES), or pass --allow-anonymous",
+            EXIT_USAGE,
+        )
     console.print(
         f"Watercooler: {counts['documents']} documents, {counts['conversations']} conversations, "
         f"{counts['messages']} messages, {counts['chunks']} chunks, {counts['people']} people "
         f"from {settings.home_dir}"
     )
     console.print(f"Serving on [bold]http://{host}:{port}/[/bold] (API docs at /docs)")
-    uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="warning")
+    if sign_in.startswith("WARNING"):
+        errors.print(f"[yellow]{sign_in}[/yellow]", highlight=False)
+    else:
+        console.print(sign_in, highlight=False)
+    open_mode = "local" if is_loopback(host) or not allow_anonymous else "anonymous"
+    # The client address must be the TCP peer's: a proxy's headers are believed by address.
+    uvicorn.run(
+        create_app(settings, warm=True, open_mode=open_mode),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 def status(as_json: JsonOption = False) -> None:

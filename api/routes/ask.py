@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from api.deps import AskerDep, filters_or_422, invalid
+from api.deps import AskerDep, PrincipalDep, filters_or_422, invalid
 from api.schemas import AskRequest, AskResponse, answer_response
 from search.store.filters import Filters
 from search.store.store import EmptyStoreError
@@ -23,8 +23,9 @@ class Query:
     filters: Filters
 
 
-def parse_request(body: AskRequest) -> Query:
-    """The question and its filters; a 422 naming the field when one is invalid."""
+def parse_request(body: AskRequest, principal: PrincipalDep) -> Query:
+    """The question and its filters, limited to what the asker may see; a 422 naming the
+    field when one is invalid."""
     filters = filters_or_422(
         "body",
         kinds=body.kind,
@@ -36,7 +37,7 @@ def parse_request(body: AskRequest) -> Query:
     )
     if not body.question.strip():
         raise invalid("body", "question", "the question is blank")
-    return Query(body.question.strip(), filters)
+    return Query(body.question.strip(), principal.restrict(filters))
 
 
 QueryDep = Annotated[Query, Depends(parse_request)]

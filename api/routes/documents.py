@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException
 
 from api import schemas
-from api.deps import StoreDep
+from api.deps import PrincipalDep, StoreDep
 
 router = APIRouter(tags=["search"])
 
@@ -16,11 +16,13 @@ router = APIRouter(tags=["search"])
     "/documents/{doc_id}",
     response_model=schemas.Document,
     operation_id="get_document",
-    responses={404: {"description": "No document with this id."}},
+    responses={404: {"description": "No document with this id that you may see."}},
 )
-def get_document(doc_id: str, store: StoreDep) -> schemas.Document:
-    """A document or conversation with all its chunks in order."""
-    doc = store.catalog.document(doc_id)
+def get_document(doc_id: str, store: StoreDep, principal: PrincipalDep) -> schemas.Document:
+    """A document or conversation with all its chunks in order. One you may not see is
+    answered exactly as one that does not exist."""
+    visible = store.catalog.can_see(doc_id, principal.access())
+    doc = store.catalog.document(doc_id) if visible else None
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
     return schemas.Document(
@@ -30,11 +32,16 @@ def get_document(doc_id: str, store: StoreDep) -> schemas.Document:
         source_path=doc["source_path"],
         title=doc["title"],
         created=iso(doc["created"]),
+        date_source=doc.get("date_source"),
         ended=iso(doc["ended"]),
         channel=doc["channel"],
         thread=doc["thread"],
         participants=[schemas.Participant(**p) for p in doc["participants"]],
-        access=schemas.Access(scope=doc["access_scope"], members=doc["access_members"]),
+        access=schemas.Access(
+            scope=doc["access_scope"],
+            members=doc["access_members"],
+            visible_to=list(store.catalog.grantees_of(doc_id) or ()),
+        ),
         message_count=doc["message_count"],
         chunks=[
             schemas.Chunk(

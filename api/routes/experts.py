@@ -6,10 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import KindParam, SinceParam, StoreDep, UntilParam, filters_or_422, invalid
+from api.deps import (
+    KindParam,
+    PrincipalDep,
+    SinceParam,
+    StoreDep,
+    UntilParam,
+    filters_or_422,
+    invalid,
+)
 from api.schemas import Experts, expert_item
 from search.people.experts import DEFAULT_MODEL, MODELS, ExpertFinder
 from search.people.people_file import PeopleFileError
+from search.store.access import visible_documents
 from search.store.store import EmptyStoreError
 
 router = APIRouter(tags=["people"])
@@ -18,6 +27,7 @@ router = APIRouter(tags=["people"])
 @router.get("/experts", response_model=Experts, operation_id="find_experts")
 def find_experts(
     store: StoreDep,
+    principal: PrincipalDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="The topic.")],
     k: Annotated[int, Query(ge=1, le=50, description="How many people.")] = 10,
     kind: KindParam = None,
@@ -30,13 +40,22 @@ def find_experts(
         float | None, Query(gt=0, description="Recency half-life (WATERCOOLER_ setting).")
     ] = None,
 ) -> Experts:
-    """People who know about a topic, best first, with the evidence (people who left last)."""
-    filters = filters_or_422(kinds=kind, since=since, until=until)
+    """People who know about a topic, best first, with the evidence (people who left last).
+    Only documents the asker may see count, as scores and as evidence."""
+    filters = principal.restrict(filters_or_422(kinds=kind, since=since, until=until))
     if model not in MODELS:
         raise invalid("query", "model", f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+    visible = visible_documents(store.catalog, principal)
     finder = ExpertFinder(store)
     try:
-        found = finder.find(q, k=k, filters=filters, model=model, half_life_days=half_life_days)
+        found = finder.find(
+            q,
+            k=k,
+            filters=filters,
+            model=model,
+            half_life_days=half_life_days,
+            visible=None if visible is None else (lambda doc: doc.doc_id in visible),
+        )
     except EmptyStoreError as exc:
         return Experts(query=q, model=model, experts=[], notice=str(exc))
     except PeopleFileError as exc:

@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api import schemas
-from api.deps import KindParam, RetrieverDep, SinceParam, UntilParam, filters_or_422
+from api.deps import (
+    KindParam,
+    PrincipalDep,
+    RetrieverDep,
+    SinceParam,
+    UntilParam,
+    filters_or_422,
+)
 from search.store.store import EmptyStoreError
 
 router = APIRouter(tags=["search"])
@@ -16,6 +23,7 @@ router = APIRouter(tags=["search"])
 @router.get("/search", response_model=schemas.SearchResults, operation_id="search")
 def search(
     retriever: RetrieverDep,
+    principal: PrincipalDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     k: Annotated[int, Query(ge=1, le=100, description="How many hits.")] = 10,
     kind: KindParam = None,
@@ -25,10 +33,11 @@ def search(
     since: SinceParam = None,
     until: UntilParam = None,
 ) -> schemas.SearchResults:
-    """Search everything ingested; one hit per document or conversation, best first."""
+    """Search what you may see; one hit per document or conversation, best first."""
     filters = filters_or_422(
         kinds=kind, sources=source, channels=channel, person=person, since=since, until=until
     )
+    filters = principal.restrict(filters)
     try:
         results = retriever.run(q, k=k, filters=filters, facets=True)
     except EmptyStoreError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api import schemas
-from api.deps import StoreDep
+from api.deps import PrincipalDep, StoreDep
 from search.status import status as store_status
 
 router = APIRouter(tags=["service"])
@@ -19,7 +19,10 @@ def health() -> schemas.Health:
     return schemas.Health()
 
 
-@router.get("/status", response_model=schemas.Status, operation_id="status")
-def status(store: StoreDep) -> dict[str, Any]:
-    """Counts of documents, conversations, messages, chunks and people; the last ingest run."""
+@router.get("/status", response_model=schemas.Status | schemas.StatusBrief, operation_id="status")
+def status(store: StoreDep, principal: PrincipalDep) -> dict[str, Any] | schemas.StatusBrief:
+    """For an admin: counts of documents, conversations, messages, chunks and people, the
+    last ingest run, where the store is. For anyone else: who they are signed in as."""
+    if not principal.admin:
+        return schemas.StatusBrief(signed_in_as=principal.name)
     return store_status(store)

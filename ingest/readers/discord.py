@@ -215,14 +215,18 @@ def _permalink(channel: _Channel, message_id: str) -> str | None:
 
 
 def _place(channel: _Channel, people: list[Identity]) -> tuple[str, Access]:
-    """The channel label and who may see it."""
+    """The channel label and who may see it: a DM's or private thread's participants (as
+    ``id:<user id>``), else the group named after the guild."""
     members = tuple(p.id for p in people if p.id)
+    principals = tuple(f"id:{m}" for m in members)
     if channel.kind in DM_TYPES:
-        return "DM: " + ", ".join(p.label for p in people), Access("dm", members)
+        label = "DM: " + ", ".join(p.label for p in people)
+        return label, Access("dm", members, principals)
     name = f"#{channel.parent or channel.name}"
     if channel.kind == "GuildPrivateThread":
-        return name, Access("private", members)
-    return name, Access("public")
+        return name, Access("private", members, principals)
+    guild = channel.guild_name or channel.guild_id
+    return name, Access("public", groups=(guild,) if guild else ())
 
 
 def _record(

@@ -83,6 +83,7 @@ class MailItem:
     time: datetime | None
     text: str
     list_id: str | None = None
+    list_address: str | None = None
     tag: str | None = None
     where: str = ""
     key_id: str = ""
@@ -324,6 +325,7 @@ def _item(
         time=parse_date(first.get("date")),
         text=body,
         list_id=_list_id(first.get("list-id", "")),
+        list_address=_list_address(first.get("list-post", ""), first.get("list-id", "")),
         tag=list_tag(subject),
     )
 
@@ -347,6 +349,16 @@ def _list_id(value: str) -> str | None:
     if match:
         return match.group(1).strip().split(".", 1)[0]
     return decode_header(value) or None
+
+
+def _list_address(post: str, list_id: str) -> str | None:
+    """The mailing list a message went through, as a group that may read the thread: the
+    List-Post address (``<mailto:eng@corp.example>``), else the List-Id (``eng.corp.example``)."""
+    match = re.search(r"<mailto:([^<>?\s]+)", post, re.IGNORECASE)
+    if match:
+        return match.group(1).strip().lower()
+    match = re.search(r"<([^<>\s]+)>", list_id)
+    return match.group(1).strip().lower() if match else None
 
 
 def _identities(values: list[str]) -> list[Identity]:
@@ -687,6 +699,8 @@ def _record(source: Path, root: str, members: list[MailItem]) -> Record:
                 people[key] = person
         members_addresses += [p.email for p in [item.author, *item.recipients] if p.email]
         members_addresses += item.hidden
+    lists = sorted({m.list_address for m in members if m.list_address})
+    addresses = tuple(sorted(set(members_addresses)))
     times = [m.time for m in members if m.time]
     return Record(
         key=f"mail:{source}:{root}",
@@ -699,7 +713,7 @@ def _record(source: Path, root: str, members: list[MailItem]) -> Record:
         participants=list(people.values()),
         channel=_channel(source, head, members),
         thread=root,
-        access=Access("mail", tuple(sorted(set(members_addresses)))),
+        access=Access("mail", addresses, principals=addresses, groups=tuple(lists)),
         messages=[_message(m) for m in members],
     )
 

@@ -1,10 +1,20 @@
-"""Reader for meeting notes and memos written as Markdown or plain text.
+"""Reader for meeting notes and memos written as Markdown, reStructuredText or plain text.
 
-Metadata comes from YAML front matter, else from header lines (``# Title``,
-``Date: 2025-03-04``, ``Attendees: A, B``, ``**Moderator**: X``, an ``## Attendees`` list),
-else from the file name and mtime. Sections follow the document's headings; each gets the
-heading path, its starting line and the people it names.
+Metadata comes from what the document says first: YAML front matter; a header at its top
+(an RFC 822-style block as in Python PEPs, ``Title:``/``Date:``/``Created:``/``Author:``
+lines, a bullet list of ``Key: value`` items, bold labels); a dated first heading
+(``# WECG Meetings 2021, Public Notes, July 8``); then the file name, and the file's
+modification time only as the last resort. ``Record.date_source`` says which one gave the
+date (``front_matter``, ``header``, ``title``, ``heading``, ``filename``, ``mtime``). A generic
+first heading ("Abstract", "Summary", …) is the title only when nothing better is stated.
 
+Sections follow the document's headings; each gets the heading path, its starting line and
+the people it names. People come from attendance (lists, inline lines, tables, ``Present:``
+blocks, see :mod:`ingest.readers.attendance`) and author headers, with the handles, e-mails
+and abbreviations written next to them; speaker tags in the minutes (``[rob]``, ``Rob:``,
+``SFC:``) resolve to the attendee they name.
+
+reStructuredText is read through :func:`ingest.readers.rst.to_markdown`.
 :func:`looks_like_meeting_notes`, :func:`find_people`, :func:`attendees_from_lines` and
 :func:`parse_date` are shared with the office reader.
 """
@@ -15,15 +25,71 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.readers import rst
+from ingest.readers.attendance import (
+    Roster,
+    abbreviation_label,
+    bracket_tags,
+    entry_person,
+    fold,
+    inline_people,
+    table_people,
+)
+from ingest.readers.dates import as_utc, find_date, parse_date, parse_heading_date
+from ingest.readers.headers import (
+    ATTENDEE_KEYS,
+    AUTHOR_KEYS,
+    AUTHORS_KEYS,
+    DATE_KEYS,
+    LATER_DATE_KEYS,
+    METADATA_KEYS,
+    TITLE_KEYS,
+    Field,
+    field_of,
+    header_fields,
+    normal_key,
+    people_in,
+    rfc822_block,
+)
+from ingest.readers.markup import (
+    BR,
+    COMMENT,
+    clean_heading,
+    clean_inline,
+    clean_person,
+    looks_like_name,
+    split_names,
+    unescape,
+)
 from ingest.records import Identity, Problem, ReadError, Record, Section
 from ingest.sources import ReadResult
 from search.store.kinds import Kind
 
+__all__ = [  # shared with the office reader and the tests
+    "as_utc",
+    "attendees_from_block",
+    "attendees_from_lines",
+    "clean_person",
+    "decode_text",
+    "field_of",
+    "find_people",
+    "is_attendee_heading",
+    "looks_like_meeting_notes",
+    "parse_date",
+    "speaker_labels",
+]
+
 NAME = "notes"
-SOURCES: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+SOURCES: dict[str, str] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".rst": "rst",
+    ".rest": "rst",
+}
 
 HEADER_SCAN_LINES = 40  # metadata fields (date, author, title) are looked for this far down
 
@@ -45,129 +111,8 @@ def decode_text(raw: bytes) -> tuple[str, str | None]:
     return raw.decode("cp1252", errors="replace"), "undecodable bytes replaced (read as cp1252)"
 
 
-# ---------------------------------------------------------------------------- dates
-
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEAR = r"(?P<y>(?:19|20)\d\d)"
-_DATE_PATTERNS = (
-    re.compile(rf"(?<!\d){_YEAR}[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})(?!\d)"),
-    re.compile(rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),
-)
-_TIME_AFTER_DATE = re.compile(
-    r"^\D{0,12}?(?P<h>\d{1,2}):(?P<mi>\d\d)(?::\d\d)?(?:\s*-\s*\d{1,2}:\d\d)?\s*(?:UTC|GMT|Z)\b"
-)
-
-
-def parse_date(text: str) -> datetime | None:
-    """The first full date (with a year) in ``text`` as an aware UTC datetime, or None.
-
-    Understands ``2025-03-04``, ``2025/4/25``, ``2024.7.24``, ``Mar 14, 2025``,
-    ``March 4th 2025`` and ``26 February 2021``; a following ``HH:MM UTC`` sets the time.
-    """
-    found: list[tuple[int, re.Match[str]]] = []
-    for pattern in _DATE_PATTERNS:
-        match = pattern.search(text)
-        if match:
-            found.append((match.start(), match))
-    for _, match in sorted(found, key=lambda item: item[0]):
-        parsed = _date_from_match(match, text[match.end() :])
-        if parsed:
-            return parsed
-    return None
-
-
-def _date_from_match(match: re.Match[str], rest: str) -> datetime | None:
-    parts = match.groupdict()
-    month = int(parts["m"]) if parts.get("m") else _MONTHS[parts["mon"][:3].lower()]
-    hour = minute = 0
-    time_match = _TIME_AFTER_DATE.match(rest)
-    if time_match:
-        hour, minute = int(time_match["h"]), int(time_match["mi"])
-    try:
-        return datetime(int(parts["y"]), month, int(parts["d"]), hour, minute, tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def as_utc(value: object) -> datetime | None:
-    """A YAML/front-matter/core-property date value as an aware UTC datetime, or None."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        return parse_date(value)
-    return None
-
-
-# ---------------------------------------------------------------------------- inline markdown
-
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_BR = re.compile(r"<br\s*/?>", re.I)
-_TAG = re.compile(
-    r"</?(?:a|b|i|u|s|em|strong|del|ins|sub|sup|span|div|p|center|font|details|summary|img"
-    r"|hr|table|thead|tbody|tr|td|th)\b[^>]*>",
-    re.I,
-)
-
-
-def clean_inline(text: str, keep_urls: bool = True) -> str:
-    """Markdown inline syntax as readable text: ``[t](u)`` -> ``t (u)``, no ``**``, no tags."""
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(lambda m: _link_text(m[1], m[2], keep_urls), text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _BOLD.sub(r"\2", text)
-    text = _BR.sub(" ", text)
-    return _TAG.sub("", text)
-
-
-def _link_text(label: str, url: str, keep_urls: bool) -> str:
-    label = label.strip()
-    if not keep_urls or not url or url.startswith("#"):
-        return label or url
-    if not label or label == url:
-        return url
-    return f"{label} ({url})"
-
-
-def clean_heading(text: str) -> str:
-    """A heading's text without markup, links reduced to their label."""
-    text = clean_inline(_COMMENT.sub("", text), keep_urls=False)
-    return " ".join(text.replace("`", "").split()).strip(" :")
-
-
 # ---------------------------------------------------------------------------- people
 
-_STOP_WORDS = frozenset(
-    {
-        "a", "action", "actions", "agenda", "answer", "attendance", "attendees", "audio", "author",
-        "background", "chair", "comment", "comments", "con", "concern", "concerns", "conclusion",
-        "cons", "consensus", "context", "current", "date", "decision", "decisions", "deadline",
-        "description", "details", "discussion", "duration", "edit", "example", "feedback", "follow",
-        "from", "goal", "goals", "host", "impact", "important", "issue", "issues", "link", "links",
-        "location", "meeting", "minutes", "moderator", "next", "note", "notes", "option", "options",
-        "original", "outcome", "overview", "owner", "participants", "plan", "plans", "present",
-        "prev", "previous", "priority", "pro", "problem", "proposal", "pros", "ps", "purpose", "q",
-        "question", "questions", "recording", "reference", "references", "result", "results",
-        "risk", "risks", "solution", "source", "spec", "specs", "status", "step", "steps",
-        "subject", "summary", "takeaway", "takeaways", "team", "teams", "test", "testing",
-        "thread", "time", "timeline", "title", "tl;dr", "tldr", "to", "todo", "topic", "update",
-        "updates", "use", "video", "warning", "when", "where", "yes", "no",
-    }
-)  # fmt: skip
-_PARTICLES = frozenset({"von", "van", "de", "der", "den", "da", "di", "del", "la", "le", "bin"})
 _BOLD_LINE_LABEL = re.compile(
     r"^\s*(?:[-*+•]\s+)?\*\*(?P<name>[^*\n]{1,60}?)\s*(?::\s*\*\*|\*\*\s*:|\*\*\s*$)"
 )
@@ -176,24 +121,14 @@ _PLAIN_LABEL = re.compile(r"^\s*(?:[-*+•>]\s+)?(?P<name>[^\W\d_][\w .'-]{0,40}
 _MENTION = re.compile(
     r"(?:(?<=^)|(?<=[\s(\[,;]))@([A-Za-z0-9][\w.-]{0,38}[A-Za-z0-9_]|[A-Za-z0-9])(?![\w@])"
 )
-
-
-def looks_like_name(text: str) -> bool:
-    """True for 1-4 capitalised words without digits that are not a common field label."""
-    words = text.split()
-    if not 1 <= len(words) <= 4 or words[0].lower() in _STOP_WORDS:
-        return False
-    if text.lower() in _STOP_WORDS:
-        return False
-    return all(_name_word(word) for word in words)
-
-
-def _name_word(word: str) -> bool:
-    if word in _PARTICLES:
-        return True
-    if not re.fullmatch(r"[^\W\d_][^\W\d_.'-]*(?:[.'-][^\W\d_]*)*\.?", word):
-        return False
-    return word[0].isupper() and not (len(word) > 1 and word.isupper())
+# "[@author](…)" next to an issue or PR reference, or as its creator: who filed the issue,
+# not someone in the meeting.
+_LINKED_MENTION = re.compile(r"\[\s*@[^\]]*\]\([^)]*\)")
+_ISSUE_REFERENCE = re.compile(
+    r"\[\s*(?:issue|pr|pull request|pull|bug|#)\s*#?\d+|/(?:issues|pull|pulls)/\d+"
+    r"|^\s*(?:[-*+]\s+)?(?:creator|requester|requestor|reporter|opened by|filed by)\s*:",
+    re.I,
+)
 
 
 def _label_name(raw: str) -> str:
@@ -220,43 +155,90 @@ def turn_labels(line: str) -> list[tuple[str, bool]]:
     return [(name, bold) for name, bold in found if looks_like_name(name)]
 
 
-def speaker_labels(lines: Iterable[str], known: Sequence[str] = ()) -> set[str]:
+def speaker_labels(
+    lines: Iterable[str], known: Sequence[str] | Roster = (), plain: bool = True
+) -> set[str]:
     """Labels that name people: bold ones, known people (or their unique first name), and
-    plain ones used at least twice."""
+    plain ones used at least twice. With ``plain`` False only labels that name a known
+    person count (in reStructuredText a ``Key: value`` or ``**Key:**`` line is a definition
+    far more often than a turn)."""
+    roster = _roster(known)
     counts: Counter[str] = Counter()
     accepted: set[str] = set()
     for line in lines:
         for name, bold in turn_labels(line):
             counts[name] += 1
-            if bold or _resolve(name, known) in known:
+            if (bold and plain) or roster.resolve(name) is not None:
                 accepted.add(name)
+    if not plain:
+        return accepted
     return accepted | {name for name, count in counts.items() if count >= 2}
 
 
-def find_people(text: str, known: Sequence[str], speakers: set[str] | None = None) -> list[str]:
-    """People a piece of text names: known names, ``@mentions`` and speaker turn labels.
+def find_people(
+    text: str,
+    known: Sequence[str] | Roster,
+    speakers: set[str] | None = None,
+    tags: dict[str, str] | None = None,
+) -> list[str]:
+    """People a piece of text names: speaker tags and turn labels (in line order), known
+    names, and ``@mentions`` (not an issue author's ``[@x](…)`` link).
 
     ``speakers`` is the set of labels accepted for the whole document (see
-    :func:`speaker_labels`); labels that are a known person's first name map to that person.
+    :func:`speaker_labels`); a label resolves to the listed person it names (full name,
+    unique first name, handle, initials). ``tags`` maps accepted speaker tags
+    (``[rob]``, ``SFC:``; folded) to the name they stand for.
     """
-    speakers = speaker_labels(text.splitlines(), known) if speakers is None else speakers
+    roster = _roster(known)
+    speakers = speaker_labels(text.splitlines(), roster) if speakers is None else speakers
     found: list[str] = []
     for line in text.splitlines():
+        if tags:
+            found += [tags[key] for tag in _line_tags(line) if (key := fold(tag)) in tags]
         for name, _bold in turn_labels(line):
             if name in speakers:
-                found.append(_resolve(name, known))
-    found += [name for name in known if _mentions(text, name)]
-    found += ["@" + handle for handle in _MENTION.findall(text)]
+                found.append(_resolve(name, roster))
+    found += [name for name in roster.names if _mentions(text, name)]
+    found += ["@" + handle for handle in _MENTION.findall(_without_issue_authors(text))]
     return list(dict.fromkeys(found))
 
 
-def _resolve(label: str, known: Sequence[str]) -> str:
-    lowered = label.lower()
-    for name in known:
-        if name.lower() == lowered:
-            return name
-    by_first = [name for name in known if name.split()[0].lower() == lowered]
-    return by_first[0] if len(by_first) == 1 else label
+def _without_issue_authors(text: str) -> str:
+    """``text`` where an ``@`` may mention a person: without ``[@x](…)`` links on lines that
+    reference an issue or PR (outside tables, where such a column may name a facilitator),
+    without code (fenced blocks, inline code, indented decorator lines ``@property``)."""
+    lines = text.split("\n")
+    fenced = False
+    for k, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced or _FENCE.match(line) or _DECORATOR.match(line):
+            lines[k] = ""
+        elif not line.lstrip().startswith("|") and _ISSUE_REFERENCE.search(line):
+            lines[k] = _LINKED_MENTION.sub(" ", line)
+    return _CODE_SPAN.sub(" ", "\n".join(lines))
+
+
+_DECORATOR = re.compile(r"^\s{2,}@[\w.]+(?:\(.*\))?\s*$")  # indented: code, not a mention
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def _roster(known: Sequence[str] | Roster) -> Roster:
+    if isinstance(known, Roster):
+        return known
+    return Roster([Identity(name=name) for name in known])
+
+
+def _resolve(label: str, roster: Roster) -> str:
+    person = roster.resolve(label)
+    return person.name if person is not None else label
+
+
+def _line_tags(line: str) -> list[str]:
+    tags = bracket_tags(line)
+    if not tags and (abbr := abbreviation_label(line)):
+        tags = [abbr]
+    return tags
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -266,87 +248,88 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags) is not None
 
 
-# ---------------------------------------------------------------------------- header fields
+# ---------------------------------------------------------------------------- attendance
 
-_FIELD = re.compile(
-    r"^\s{0,3}(?:[-*+]\s+)?(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?P<key>[A-Za-z][A-Za-z &/.'-]{0,38}?)"
-    r"\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(?P<value>.*?)\s*$"
-)
-_DATE_KEYS = frozenset(
-    {"date", "date & time", "date and time", "date/time", "meeting date", "meeting date/time",
-     "meeting date & time", "meeting date and time", "when", "held on", "created"}
-)  # fmt: skip
-_AUTHOR_KEYS = frozenset(
-    {"author", "authors", "from", "by", "written by", "prepared by", "notes by", "note taker",
-     "notetaker", "note-taker", "minutes by", "scribe", "notes"}
-)  # fmt: skip
-_ATTENDEE_KEYS = frozenset(
-    {"attendees", "attendee", "participants", "present", "attendance", "moderator",
-     "moderators", "facilitator", "facilitators", "chair", "host", "hosts"}
-)  # fmt: skip
-_METADATA_KEYS = (
-    _DATE_KEYS | _AUTHOR_KEYS | _ATTENDEE_KEYS | {"duration", "meeting duration", "title"}
-)
 _ATTENDEE_HEADINGS = re.compile(
-    r"^(attendees|attendance|participants|present|who was there)\b", re.I
+    r"^(attendees|attendance|participants|present|who was there|in attendance)\b", re.I
 )
 _EDITED_BY = re.compile(r"^(?P<author>[^\n]{1,60}?) edited this page on (?P<date>.+)$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(?P<item>.+)$")
 _BOLD_ONLY = re.compile(r"^\s*\*\*(?P<item>[^*]+)\*\*\s*$")
-
-
-def field_of(line: str) -> tuple[str, str] | None:
-    """A ``Key: value`` header line as ``(key lowercased, value)``, or None."""
-    match = _FIELD.match(line)
-    if not match or not match["value"]:
-        return None
-    return " ".join(match["key"].lower().split()), match["value"]
-
-
-def split_names(value: str) -> list[str]:
-    """``A, B & C`` / ``A; B and C`` as a list of clean names (URLs and sentences dropped)."""
-    text = clean_inline(value, keep_urls=False)
-    names = []
-    for part in re.split(r"[,;]|\s+&\s+|\s+and\s+", text):
-        name = clean_person(part)
-        if name:
-            names.append(name)
-    return names
-
-
-def clean_person(text: str) -> str | None:
-    """One attendee entry as a name: markup and parentheses removed; None if not a name."""
-    name = re.sub(r"\([^)]*\)|<[^>]*>", "", clean_inline(text, keep_urls=False))
-    name = " ".join(name.replace("*", "").split()).strip(" .:-[]'\"")
-    if not name or len(name) > 60 or len(name.split()) > 6 or "://" in name:
-        return None
-    if not any(ch.isalpha() for ch in name) or name.lower() in _STOP_WORDS:
-        return None
-    return name
-
-
-def _person_names(value: str) -> list[str]:
-    return [name for name in split_names(value) if looks_like_name(name)]
+# "* **Present:**", "*Present:*", "Attendees:" with the names on the lines below.
+_EMPTY_LABEL = re.compile(
+    r"^\s*(?:[-*+•]\s+)?[*_]{0,2}(?P<key>[A-Za-z][\w &/'-]{0,38}?)[*_]{0,2}\s*:\s*[*_]{0,2}\s*$"
+)
+# "@robwu (Rob Wu, Mozilla)" or "Rob Wu (@robwu)": a handle declared next to a name.
+_DECLARED = re.compile(
+    r"`?@(?P<handle>[A-Za-z0-9][\w.-]{0,38})`?\s*\((?P<name>[^(),@]{3,60})[,)]"
+    r"|(?P<name2>[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3})\s*\(?`?@(?P<handle2>[A-Za-z0-9][\w.-]{0,38})"
+)
 
 
 def attendees_from_lines(lines: Sequence[str]) -> list[str]:
     """Attendees named by ``Attendees:``/``Participants:``/``Moderator:``... lines."""
-    names: list[str] = []
-    for line in lines:
+    return [p.name for p in attendee_lines(lines)]
+
+
+def attendee_lines(lines: Sequence[str]) -> list[Identity]:
+    """People named by attendee fields: ``Attendees: A, B``, ``* Chair: X``,
+    ``Attendees: Apple (Kiara), Google (Devlin, Oliver)``, and labels whose names follow
+    on the next lines (``* **Present:**`` then ``a,`` ``b,`` …)."""
+    people: list[Identity] = []
+    for k, line in enumerate(lines):
         parsed = field_of(line)
-        if parsed and parsed[0] in _ATTENDEE_KEYS:
-            names += split_names(parsed[1])
-    return names
+        if parsed and normal_key(parsed[0]) in ATTENDEE_KEYS:
+            people += inline_people(parsed[1])
+        elif (label := _EMPTY_LABEL.match(line)) and normal_key(label["key"]) in ATTENDEE_KEYS:
+            people += _people_below(lines, k)
+    return people
+
+
+def _people_below(lines: Sequence[str], k: int) -> list[Identity]:
+    """The names on the lines after an empty attendee label, up to the next blank line."""
+    body: list[str] = []
+    j = k + 1
+    while j < len(lines) and not lines[j].strip() and j - k <= 2:
+        j += 1
+    while j < len(lines) and lines[j].strip():
+        line = lines[j]
+        if field_of(line) or _EMPTY_LABEL.match(line) or line.lstrip().startswith("#"):
+            break
+        body.append(line)
+        j += 1
+    return attendee_block(body)
 
 
 def attendees_from_block(lines: Sequence[str]) -> list[str]:
     """Names listed under an ``Attendees`` heading: list items, bold lines or a name line."""
+    return [p.name for p in attendee_block(lines)]
+
+
+def attendee_block(lines: Sequence[str]) -> list[Identity]:
+    """People listed under an attendee heading or label: a table, list items, bold lines,
+    or lines of comma-separated names."""
+    table = table_people([line for line in lines if "|" in line], attendance=True)
+    if table:
+        return table
     for pattern in (_LIST_ITEM, _BOLD_ONLY):
         items = [m["item"] for line in lines if (m := pattern.match(line))]
         if items:
-            return [name for item in items if (name := clean_person(item))]
-    text = " ".join(line.strip() for line in lines if line.strip())
-    return split_names(text) if text and not text.endswith(".") else []
+            return [p for item in items if (p := _handle_if_nick(entry_person(item)))]
+    filled = [line.strip() for line in lines if line.strip()]
+    if not filled or filled[-1].endswith("."):
+        return []
+    one_per_line = all(len(x.split()) <= 3 or x.endswith((",", ";")) for x in filled)
+    text = ", ".join(x.rstrip(",;") for x in filled) if one_per_line else " ".join(filled)
+    return [q for p in inline_people(text) if (q := _handle_if_nick(p))]
+
+
+def _handle_if_nick(person: Identity | None) -> Identity | None:
+    """A one-word entry that is not a capitalised name (``eche|on``, ``toad_``, ``zzz``)
+    is a nickname: it is also the person's handle."""
+    if person is None or person.handle or " " in person.name or looks_like_name(person.name):
+        return person
+    return Identity(name=person.name, handle=person.name, email=person.email)
 
 
 def is_attendee_heading(text: str) -> bool:
@@ -354,11 +337,38 @@ def is_attendee_heading(text: str) -> bool:
     return _ATTENDEE_HEADINGS.match(text) is not None
 
 
-def _dedupe_names(names: Iterable[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(name.casefold(), name)
-    return list(seen.values())
+def _declared_handles(lines: Sequence[str], roster: Roster) -> None:
+    """Handles written next to a listed person's name (``ping @robwu (Rob Wu)``)."""
+    for line in lines:
+        for match in _DECLARED.finditer(clean_inline(line, keep_urls=False)):
+            handle = match["handle"] or match["handle2"]
+            name = (match["name"] or match["name2"] or "").strip()
+            person = roster.resolve(name) if len(name.split()) >= 2 else None
+            if person is not None and fold(person.name) == fold(name):
+                roster.extend([Identity(name=person.name, handle=handle)])
+
+
+_ENTRY_ALIASES = re.compile(
+    r"^\s*(?:[-*+•]|\d+[.)])\s+(?P<name>[^()\n]{2,60}?)\s*\((?P<inner>[^)]*)\)"
+)
+_ALIAS = re.compile(r"^[a-z][a-z0-9_.-]{1,19}$")
+
+
+def _entry_aliases(lines: Sequence[str], roster: Roster) -> None:
+    """Lower-case words in parentheses after a listed name (``Daniel Glazman (glazou,
+    Dashlane)``): possible handles, used only when a speaker tag is one of them."""
+    listed = {fold(p.name): p.name for p in roster.people}
+    for line in lines:
+        if not listed or "(" not in line or not _LIST_ITEM.match(line):
+            continue
+        match = _ENTRY_ALIASES.match(unescape(clean_inline(line, keep_urls=False)))
+        name = listed.get(fold(clean_person(match["name"]) or "")) if match else None
+        if match is None or name is None:
+            continue
+        for part in match["inner"].split(","):
+            part = part.strip()
+            if _ALIAS.match(part) and fold(part) not in roster.aliases:
+                roster.aliases[fold(part)] = name
 
 
 # ---------------------------------------------------------------------------- meeting heuristic
@@ -374,12 +384,18 @@ _ATTENDEE_LINE = re.compile(
     re.I | re.M,
 )
 _AGENDA_LINE = re.compile(r"^\s*(?:#{1,6}\s*)?[-*]?\s*\**agenda\b", re.I | re.M)
+# A heading, or a label ("Action items:", "**Decision** - …"), not a sentence that happens to
+# start with the word ("resolution. This helps…", "decided to withdraw…").
+_LABEL_END = r"\**\s*(?::|\s[-\u2013]\s|$)"
+_ACTIONS_WORDS = r"(?:action items?|actions?|next steps|todos?|follow-?ups?)"
 _ACTIONS_LINE = re.compile(
-    r"^\s*(?:#{1,6}\s*)?[-*>]?\s*\**(action items?|actions?|next steps|todos?|follow-?ups?)\b",
+    rf"^\s*(?:#{{1,6}}\s*\**{_ACTIONS_WORDS}\b|[-*>]?\s*\**{_ACTIONS_WORDS}{_LABEL_END})",
     re.I | re.M,
 )
+_DECISIONS_WORDS = r"(?:decisions?|decided|resolutions?)"
 _DECISIONS_LINE = re.compile(
-    r"^\s*(?:#{1,6}\s*)?[-*]?\s*\**(decisions?|decided|resolutions?)\b", re.I | re.M
+    rf"^\s*(?:#{{1,6}}\s*\**{_DECISIONS_WORDS}\b|[-*]?\s*\**{_DECISIONS_WORDS}{_LABEL_END})",
+    re.I | re.M,
 )
 
 
@@ -435,10 +451,15 @@ _Item = _Heading | _Text
 
 @dataclass(slots=True)
 class _Meta:
+    """What a document states about itself; ``date_source`` says where ``created`` is from."""
+
     title: str | None = None
     created: datetime | None = None
+    date_source: str | None = None
+    updated: datetime | None = None  # a "Last-Modified:" date, used only when nothing else is
     author: str | None = None
-    attendees: list[str] = field(default_factory=list)
+    authors: list[Identity] = field(default_factory=list)
+    attendees: list[Identity] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- markdown structure
@@ -561,7 +582,7 @@ def demote_leaf_headings(items: Sequence[_Item], keep: _Heading | None) -> list[
 def _is_metadata_field(text: str) -> bool:
     """``Date: ...``, ``Moderator: ...``, ``Notes: Jane`` written as a heading."""
     parsed = field_of(text)
-    return parsed is not None and parsed[0] in _METADATA_KEYS
+    return parsed is not None and normal_key(parsed[0]) in METADATA_KEYS
 
 
 def _blank(item: _Item) -> bool:
@@ -611,7 +632,7 @@ def render_markdown(lines: Sequence[str]) -> str:
             i = end
             continue
         line = re.sub(r"^(\s*)>\s?", r"\1", lines[i])
-        out.append(_BR.sub("\n", clean_inline(line)).rstrip())
+        out.append(BR.sub("\n", clean_inline(line)).rstrip())
         i += 1
     return tidy("\n".join(out))
 
@@ -631,7 +652,7 @@ def render_table(lines: Sequence[str]) -> list[str]:
 
 def _clean_cell(cell: str) -> str:
     """A table cell; ``<br>`` line breaks become indented continuation lines."""
-    return "\n    ".join(clean_inline(part).strip() for part in _BR.split(cell))
+    return "\n    ".join(clean_inline(part).strip() for part in BR.split(cell))
 
 
 def _cells(line: str) -> list[str]:
@@ -674,62 +695,136 @@ def front_matter(lines: Sequence[str]) -> tuple[dict[str, object] | None, int, s
 
 
 def meta_from_front_matter(data: dict[str, object]) -> _Meta:
-    """title, date, author, attendees/participants from front-matter fields."""
+    """title, date, author(s), attendees/participants from front-matter fields."""
     meta = _Meta()
     title = data.get("title")
     meta.title = clean_heading(str(title)) if title else None
-    meta.created = next((as_utc(data[k]) for k in ("date", "created", "when") if k in data), None)
+    meta.created = next(
+        (d for k in ("date", "created", "when", "published") if (d := as_utc(data.get(k)))), None
+    )
+    meta.date_source = "front_matter" if meta.created else None
+    meta.updated = next(
+        (d for k in ("updated", "last_modified", "modified") if (d := as_utc(data.get(k)))), None
+    )
     author = data.get("author") or data.get("authors")
-    meta.author = _names_of(author)[0] if _names_of(author) else None
+    authors = _people_of(author)
+    meta.author = authors[0].name if authors else None
+    meta.authors = authors[1:]
     for key in ("attendees", "participants", "present"):
-        meta.attendees += _names_of(data.get(key))
+        meta.attendees += _people_of(data.get(key))
     return meta
 
 
-def _names_of(value: object) -> list[str]:
+def _people_of(value: object) -> list[Identity]:
     if isinstance(value, str):
-        return split_names(value)
+        return [p for p in people_in(value) if _plausible_author(p)] or [
+            Identity(name=name) for name in split_names(value)
+        ]
     if isinstance(value, list):
-        return [name for v in value if isinstance(v, str | int) and (name := clean_person(str(v)))]
+        found: list[Identity] = []
+        for v in value:
+            if isinstance(v, dict):
+                found += _people_of(v)
+            elif isinstance(v, str | int) and (name := clean_person(str(v))):
+                person = entry_person(str(v))
+                found.append(person if person and person.name == name else Identity(name=name))
+        return found
     if isinstance(value, dict) and isinstance(value.get("name"), str):
-        return _names_of(value["name"])
+        email = value.get("email")
+        return [
+            Identity(
+                name=p.name, handle=p.handle, email=email if isinstance(email, str) else p.email
+            )
+            for p in _people_of(value["name"])
+        ]
     return []
 
 
-def meta_from_lines(lines: Sequence[str], items: Sequence[_Item]) -> _Meta:
-    """Metadata from header lines, ``... edited this page on DATE`` and attendee sections."""
+def _plausible_author(person: Identity) -> bool:
+    """A person-shaped author entry: a capitalised name (``Fred L. Drake, Jr.`` too), or any
+    name with an e-mail or handle next to it."""
+    if person.email or person.handle:
+        return True
+    name = re.sub(r",?\s+(?:Jr|Sr|II|III|IV)\.?$", "", person.name)
+    return looks_like_name(name)
+
+
+def meta_from_lines(lines: Sequence[str], items: Sequence[_Item], markdown: bool = True) -> _Meta:
+    """Metadata from the header (an RFC 822 block or ``Key: value`` lines near the top),
+    ``... edited this page on DATE`` and attendee fields, blocks and sections."""
     meta = _Meta()
     head = list(lines[:HEADER_SCAN_LINES])
-    fields = [parsed for line in head if (parsed := field_of(line))]
-    meta.title = next((clean_heading(v) for k, v in fields if k == "title"), None)
-    meta.created = next(
-        (d for k, v in fields if k in _DATE_KEYS and (d := parse_date(clean_inline(v, False)))),
-        None,
-    )
-    meta.author = next(
-        (n[0] for k, v in fields if k in _AUTHOR_KEYS and len(n := _person_names(v)) == 1), None
-    )
+    fields = header_fields(lines, HEADER_SCAN_LINES)
+    meta.title = next((_field_title(f, markdown) for f in fields if f.key in TITLE_KEYS), None)
+    meta.created = _field_date(fields, DATE_KEYS)
+    meta.updated = _field_date(fields, LATER_DATE_KEYS)
+    meta.date_source = "header" if meta.created else None
+    for f in fields:
+        if f.key in AUTHORS_KEYS and not meta.authors:
+            meta.authors = [p for p in people_in(f.value) if _plausible_author(p)]
+    if not meta.authors:
+        meta.author = next(
+            (
+                n[0]
+                for f in fields
+                if f.key in AUTHOR_KEYS and len(n := _person_names(f.value)) == 1
+            ),
+            None,
+        )
     edited = next((m for line in head[:3] if (m := _EDITED_BY.match(line.strip()))), None)
     if edited:
         meta.author = meta.author or clean_person(edited["author"])
-        meta.created = meta.created or parse_date(edited["date"])
-    meta.created = meta.created or _standalone_date(head[:20])
-    meta.attendees = attendees_from_lines(lines) + _attendee_sections(items)
+        if meta.created is None and (when := parse_date(edited["date"])):
+            meta.created, meta.date_source = when, "header"
+    meta.attendees = attendee_lines(lines) + _attendee_sections(items) + _people_tables(items)
     return meta
 
 
-def _standalone_date(lines: Sequence[str]) -> datetime | None:
-    for line in lines:
-        text = clean_heading(line)
-        if text and len(text.split()) <= 12 and "|" not in line and field_of(line) is None:
-            found = parse_date(text)
-            if found:
-                return found
+def _field_title(f: Field, markdown: bool) -> str | None:
+    """A title field's value; without Markdown (reST), ``__x__`` is not bold."""
+    if not markdown:
+        return " ".join(unescape(f.value).replace("`", "").split()) or None
+    return clean_heading(unescape(f.value)) or None
+
+
+def _field_date(fields: Sequence[Field], keys: frozenset[str]) -> datetime | None:
+    for f in fields:
+        if f.key in keys and (found := parse_date(clean_inline(f.value, keep_urls=False))):
+            return found
     return None
 
 
-def _attendee_sections(items: Sequence[_Item]) -> list[str]:
-    names: list[str] = []
+def _person_names(value: str) -> list[str]:
+    return [name for name in split_names(value) if looks_like_name(name)]
+
+
+def _opening_date(
+    lines: Sequence[str], items: Sequence[_Item], title_heading: _Heading | None, first: int
+) -> tuple[datetime, str] | None:
+    """A date in the title heading, else in a heading or a short line among the first 20
+    (``lines[0]`` is line ``first``): ``(date, "title" | "heading" | "header")``. Only the
+    first heading may leave its year elsewhere (``Notes 2021, July 8``)."""
+    if title_heading is not None and (found := parse_heading_date(title_heading.text)):
+        return found, "title"
+    headings = {item.line: item for item in items if isinstance(item, _Heading)}
+    seen_heading = title_heading is not None
+    for offset, line in enumerate(lines[:20]):
+        heading = headings.get(first + offset)
+        if heading is not None:
+            parse = parse_date if seen_heading else parse_heading_date
+            seen_heading = True
+            if found := parse(heading.text):
+                return found, "heading"
+            continue
+        text = clean_heading(line)
+        short = text and len(text.split()) <= 12 and "|" not in line
+        if short and field_of(line) is None and (found := parse_date(text)):
+            return found, "header"
+    return None
+
+
+def _attendee_sections(items: Sequence[_Item]) -> list[Identity]:
+    people: list[Identity] = []
     for k, item in enumerate(items):
         if isinstance(item, _Heading) and is_attendee_heading(item.text):
             body: list[str] = []
@@ -737,15 +832,67 @@ def _attendee_sections(items: Sequence[_Item]) -> list[str]:
                 if isinstance(nxt, _Heading):
                     break
                 body.append(nxt.text)
-            names += attendees_from_block(body)
-    return names
+            people += attendee_block(body)
+    return people
+
+
+def _people_tables(items: Sequence[_Item]) -> list[Identity]:
+    """Tables anywhere with a name column and a handle / abbreviation / initials column."""
+    people: list[Identity] = []
+    block: list[str] = []
+    for item in [*items, _Text(0, "")]:
+        if isinstance(item, _Text) and "|" in item.text:
+            block.append(item.text)
+            continue
+        if len(block) >= 3 and _TABLE_SEP.match(block[1]):
+            people += table_people(block, attendance=False)
+        block = []
+    return people
+
+
+# ---------------------------------------------------------------------------- titles
+
+GENERIC_HEADINGS = frozenset(
+    {
+        "summary", "abstract", "overview", "motivation", "introduction", "intro", "background",
+        "table of contents", "contents", "toc", "rationale", "preamble", "context",
+        "executive summary", "tl dr", "tldr", "purpose", "scope", "goals", "description",
+        "specification", "agenda", "attendees", "notes", "minutes", "meeting notes",
+        "quick recap", "recap", "status", "draft", "untitled", "readme", "problem statement",
+        "problem", "proposal", "details", "about", "index", "home", "welcome", "front matter",
+    }
+)  # fmt: skip
+_UNINFORMATIVE_NAMES = frozenset(
+    {"readme", "index", "notes", "note", "untitled", "document", "doc", "draft", "template",
+     "file", "new", "copy", "final", "minutes", "md", "txt", "rst", "main", "page", "home"}
+)  # fmt: skip
+
+
+def is_generic_heading(text: str) -> bool:
+    """A heading that names a kind of section, not a document ("Abstract", "1. Summary")."""
+    words = re.sub(r"[\W\d_]+", " ", text).strip().casefold()
+    return words in GENERIC_HEADINGS
+
+
+def name_words(path: Path) -> str | None:
+    """The words of a file name without its dates and leading number (``0001-``), if they
+    say something (not ``README``, ``notes``, ``untitled``)."""
+    stem = re.sub(r"(?<!\d)(?:19|20)\d\d[-_./]?\d{1,2}[-_./]?\d{1,2}(?!\d)", " ", path.stem)
+    words = [w for w in re.split(r"[\s_.-]+", stem) if w]
+    while words and words[0].isdigit():
+        words.pop(0)
+    telling = [w for w in words if sum(ch.isalpha() for ch in w) > 1]
+    if not telling or all(w.casefold() in _UNINFORMATIVE_NAMES for w in telling):
+        return None
+    return " ".join(words)
 
 
 # ---------------------------------------------------------------------------- reader
 
 
 def detect(path: Path) -> bool:
-    """Markdown and plain-text files (chat logs and transcripts are claimed by earlier readers)."""
+    """Markdown, reStructuredText and plain-text files (chat logs and transcripts are
+    claimed by earlier readers)."""
     return path.suffix.lower() in SOURCES and path.is_file()
 
 
@@ -765,25 +912,37 @@ def read(path: Path) -> ReadResult:
 
 def build_record(path: Path, text: str, source: str) -> tuple[Record, list[Problem]]:
     """The record for already-decoded ``text`` read from ``path``."""
-    text = _COMMENT.sub(lambda m: "\n" * m[0].count("\n"), text.replace("\r\n", "\n"))
+    text = COMMENT.sub(lambda m: "\n" * m[0].count("\n"), text.replace("\r\n", "\n"))
     lines = text.replace("\r", "\n").split("\n")
     data, skip, error = front_matter(lines)
     problems = [Problem(str(path), error, "line 1")] if error else []
-    parse = markdown_items if source == "markdown" else text_items
+    if source == "rst":
+        lines = lines[:skip] + rst.to_markdown(lines[skip:])
+    parse = text_items if source == "text" else markdown_items
     items = parse(lines[skip:], 1 + skip)
+    stated = lines[skip:] if data else lines  # a malformed block's lines still count
     meta = _merge_meta(
-        meta_from_front_matter(data) if data else _Meta(), meta_from_lines(lines, items)
+        meta_from_front_matter(data) if data else _Meta(),
+        meta_from_lines(stated, items, source != "rst"),
     )
     title_heading = _title_heading(items, source)
-    title = meta.title or (title_heading.text if title_heading else None) or _stem_title(path)
+    title = _choose_title(meta, title_heading, path)
     if title_heading and title_heading.text.casefold() != title.casefold():
-        title_heading = None  # e.g. front matter names another title: the heading stays
-    created = meta.created or parse_date(title) or parse_date(path.stem) or _mtime(path)
-    attendees = _dedupe_names(meta.attendees)
-    known = _dedupe_names([*attendees, *([meta.author] if meta.author else [])])
-    sections = _sections(items, title_heading, title, known, source)
-    participants = [Identity(name=name) for name in known]
-    meeting = looks_like_meeting_notes(title, path, text, attendees)
+        title_heading = None  # e.g. a Title header names another title: the heading stays
+    created, date_source = _choose_date(
+        meta, lines[skip:], items, title_heading, title, path, 1 + skip
+    )
+    roster = Roster()
+    roster.extend(meta.attendees)
+    roster.extend([Identity(name=meta.author)] if meta.author else [])
+    roster.extend(meta.authors)
+    _declared_handles(lines[skip : skip + HEADER_SCAN_LINES], roster)
+    _entry_aliases(lines[skip:], roster)
+    sections, tag_people = _sections(items, title_heading, title, roster, source)
+    attendees = [p.name for p in meta.attendees]
+    _, body_start = rfc822_block(lines[skip:])  # a memo's header fields are not its minutes
+    body = "\n".join(lines[skip + body_start :])
+    meeting = looks_like_meeting_notes(title, path, body, attendees)
     kind: Kind = "meeting_notes" if meeting else "memo"
     record = Record(
         key=f"file:{path}",
@@ -792,30 +951,99 @@ def build_record(path: Path, text: str, source: str) -> tuple[Record, list[Probl
         source_path=str(path),
         title=title,
         created=created,
-        participants=participants,
+        date_source=date_source,
+        participants=[*roster.people, *tag_people],
         sections=sections,
     )
     return record, problems
 
 
 def _merge_meta(primary: _Meta, fallback: _Meta) -> _Meta:
+    stated = primary.created is not None
     return _Meta(
         title=primary.title or fallback.title,
-        created=primary.created or fallback.created,
+        created=primary.created if stated else fallback.created,
+        date_source=primary.date_source if stated else fallback.date_source,
+        updated=primary.updated or fallback.updated,
         author=primary.author or fallback.author,
+        authors=primary.authors + fallback.authors,
         attendees=primary.attendees + fallback.attendees,
     )
 
 
+def _choose_title(meta: _Meta, heading: _Heading | None, path: Path) -> str:
+    """A stated title; else the opening heading unless generic; else the file name's words;
+    else a generic heading; else the file name."""
+    if meta.title:
+        return meta.title
+    if heading is not None and not is_generic_heading(heading.text):
+        return heading.text
+    return name_words(path) or (heading.text if heading else None) or _stem_title(path)
+
+
+def _choose_date(
+    meta: _Meta,
+    lines: Sequence[str],
+    items: Sequence[_Item],
+    title_heading: _Heading | None,
+    title: str,
+    path: Path,
+    first: int,
+) -> tuple[datetime, str]:
+    """The date the document states (front matter, header, title, a heading or opening
+    line, a last-modified header), else the file or folder name's, else the mtime."""
+    if meta.created is not None:
+        return meta.created, meta.date_source or "header"
+    if opening := _opening_date(lines, items, title_heading, first):
+        return opening
+    if title_heading is None and (found := parse_heading_date(title)) and title != path.stem:
+        return found, "title"
+    if meta.updated is not None:
+        return meta.updated, "header"
+    for name in (path.stem, path.parent.name):
+        if found := parse_date(name) or find_date(name):
+            return found, "filename"
+    return _mtime(path), "mtime"
+
+
 def _title_heading(items: Sequence[_Item], source: str) -> _Heading | None:
-    """The heading that opens the document (before any body text other than header fields)."""
-    for item in items:
+    """The heading that opens the document (before any body text other than header fields),
+    or, after a short preamble, the document's first top-level heading."""
+    for k, item in enumerate(items):
         if isinstance(item, _Heading):
             return item if item.text else None
-        if item.text.strip() and not field_of(item.text):
+        if item.text.strip() and not field_of(item.text) and not _continues_field(items, k):
             if source == "text" and _is_text_title(item.text):
                 return _Heading(0, item.text.strip(), item.line)
-            return None
+            return _first_top_heading(items, k) if source != "text" else None
+    return None
+
+
+def _continues_field(items: Sequence[_Item], k: int) -> bool:
+    """An indented line right below a header field (an RFC 822 continuation line)."""
+    text = items[k].text
+    if not text[:1].isspace():
+        return False
+    before = [x for x in items[:k] if isinstance(x, _Text)]
+    return (
+        bool(before)
+        and before[-1].line == items[k].line - 1
+        and (field_of(before[-1].text) is not None or _continues_field(items, k - 1))
+    )
+
+
+def _first_top_heading(items: Sequence[_Item], start: int) -> _Heading | None:
+    """The first level-1 heading after a short preamble of list items and short lines
+    (a note on where the content comes from), not after paragraphs of prose."""
+    filled = 0
+    for item in items[start:]:
+        if isinstance(item, _Heading):
+            return item if item.level == 1 and item.text else None
+        text = item.text.strip()
+        if text:
+            filled += 1
+            if filled > 8 or (len(text) > 100 and not _LIST_ITEM.match(item.text)):
+                return None
     return None
 
 
@@ -835,22 +1063,101 @@ def _mtime(path: Path) -> datetime:
 
 
 def _sections(
-    items: list[_Item], title_heading: _Heading | None, title: str, known: list[str], source: str
-) -> list[Section]:
+    items: list[_Item], title_heading: _Heading | None, title: str, roster: Roster, source: str
+) -> tuple[list[Section], list[Identity]]:
+    """Sections with the people each names, and the identities speaker tags add: a tag
+    resolved to a listed person gives that person the tag as a handle; an unresolved tag
+    used as a speaker is a handle-only identity."""
     if title_heading is not None and title_heading not in items:  # a plain-text title line
         items = [
             title_heading if isinstance(x, _Text) and x.line == title_heading.line else x
             for x in items
         ]
     items = demote_leaf_headings(items, title_heading)
-    speakers = speaker_labels((x.text for x in items if isinstance(x, _Text)), known)
+    texts = [x.text for x in items if isinstance(x, _Text)]
+    tags, tag_people = _speaker_tags(texts, roster)
+    speakers = speaker_labels(texts, roster, plain=source != "rst")
+    tag_people += _label_handles(texts, speakers, roster)
     sections: list[Section] = []
     for draft in draft_sections(items, title_heading, title):
         raw = "\n".join(draft.lines)
-        body = render_markdown(draft.lines) if source == "markdown" else tidy(raw)
+        body = tidy(raw) if source == "text" else render_markdown(draft.lines)
         if body:
-            people = find_people(raw, known, speakers)
+            people = find_people(raw, roster, speakers, tags)
             sections.append(Section(draft.heading or title, body, f"line {draft.line}", people))
     if not sections:
         sections.append(Section(title, title, f"line {title_heading.line if title_heading else 1}"))
-    return sections
+    return sections, _dedupe_identities(tag_people, roster)
+
+
+def _speaker_tags(lines: Sequence[str], roster: Roster) -> tuple[dict[str, str], list[Identity]]:
+    """Speaker tags (``[rob]``, ``SFC:``) of a document: folded tag -> the name to show,
+    and the identities they add. A tag counts when it resolves to a listed person, is used
+    twice, or the document tags its speakers (three tagged turns or more)."""
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    abbreviations: set[str] = set()
+    for line in lines:
+        tags = bracket_tags(line)
+        if not tags and (abbr := abbreviation_label(line)):
+            tags = [abbr]
+            abbreviations.add(fold(abbr))
+        for tag in tags:
+            counts[fold(tag)] += 1
+            spelling.setdefault(fold(tag), tag)
+    tagged_turns = sum(n for key, n in counts.items() if key not in abbreviations)
+    names: dict[str, str] = {}
+    people: list[Identity] = []
+    unresolved: list[str] = []
+    for key, n in counts.most_common():
+        tag = spelling[key]
+        person = roster.resolve(tag)
+        if person is not None:
+            names[key] = person.name
+            if key != fold(person.name) or " " not in person.name.strip():
+                people.append(Identity(name=person.name, handle=tag))  # not "[Rob Wu]"
+        elif key not in abbreviations and (n >= 2 or " " not in tag):
+            unresolved.append(key)
+    # Unresolved tags are speakers when the document tags its turns (three or more) and
+    # its tags name its listed people (or it lists nobody): "[Bonus]" items in a memo whose
+    # authors never speak in tags are not people.
+    if tagged_turns >= 3 and (names or not roster.people):
+        for key in unresolved:
+            names[key] = spelling[key]
+            people.append(Identity(name="", handle=spelling[key]))
+    return names, people
+
+
+def _label_handles(lines: Sequence[str], speakers: set[str], roster: Roster) -> list[Identity]:
+    """``Name:`` turn labels that resolve to a listed person under another name (``Tim:`` for
+    Tim Beiko): the label is a handle of that person."""
+    found: list[Identity] = []
+    for label in sorted(speakers):
+        person = roster.resolve(label)
+        if person is not None and fold(person.name) != fold(label):
+            found.append(Identity(name=person.name, handle=label))
+    return found
+
+
+def _dedupe_identities(extra: Sequence[Identity], roster: Roster) -> list[Identity]:
+    """Tag identities not already known: the first tag of a listed person without a handle
+    becomes that person's handle (in the roster); other tags are extra identities."""
+    out: list[Identity] = []
+    seen = {(fold(p.name), fold(p.handle or "")) for p in roster.people}
+    for person in extra:
+        key = (fold(person.name), fold(person.handle or ""))
+        if key in seen:
+            continue
+        seen.add(key)
+        if person.name:
+            k = next(i for i, p in enumerate(roster.people) if fold(p.name) == key[0])
+            listed = roster.people[k]
+            if not listed.handle:
+                roster.people[k] = Identity(
+                    name=listed.name, handle=person.handle, email=listed.email, id=listed.id
+                )
+                continue
+            if fold(listed.handle) == key[1]:
+                continue
+        out.append(person)
+    return out

@@ -102,12 +102,14 @@ def read(path: Path) -> ReadResult:
 def build_record(path: Path, fmt: str, parsed: Parsed) -> Record:
     """The record for parsed content: title, kind, sections (or messages), people."""
     title = parsed.title or _first_title(parsed.blocks) or _stem_title(path)
-    created = parsed.created or parse_date(path.stem) or _mtime(path)
+    created, date_source = _date(parsed, path)
     author = [parsed.author] if parsed.author else []
     messages = pasted_transcript(parsed.blocks) if fmt == "docx" else None
     if messages:
         speakers = [m.author.name for m in messages]
-        return _record(path, fmt, "transcript", title, created, [*author, *speakers], messages)
+        record = _record(path, fmt, "transcript", title, created, [*author, *speakers], messages)
+        record.date_source = date_source
+        return record
     sections = (
         slide_sections(parsed.blocks)
         if fmt == "pptx"
@@ -119,7 +121,19 @@ def build_record(path: Path, fmt: str, parsed: Parsed) -> Record:
     _add_people(sections, known)
     meeting = looks_like_meeting_notes(title, path, text, attendees)
     kind: Kind = "meeting_notes" if meeting else "memo"
-    return _record(path, fmt, kind, title, created, known, sections=sections)
+    record = _record(path, fmt, kind, title, created, known, sections=sections)
+    record.date_source = date_source
+    return record
+
+
+def _date(parsed: Parsed, path: Path) -> tuple[datetime, str]:
+    """The document's own date (core properties, HTML meta, PDF info: ``properties``), else
+    the file name's (``filename``), else the file's modification time (``mtime``)."""
+    if parsed.created is not None:
+        return parsed.created, "properties"
+    if (named := parse_date(path.stem)) is not None:
+        return named, "filename"
+    return _mtime(path), "mtime"
 
 
 def _add_people(sections: Sequence[Section], known: Sequence[str]) -> None:

@@ -55,6 +55,8 @@ from ingest.sources import ReadResult
 
 NAME = "slack"
 MAX_ZIP_BYTES = 2 * 1024**3
+# The group a public channel (channels.json) is open to: the whole workspace.
+WORKSPACE = "everyone"
 
 #: Subtypes that record events rather than something someone said.
 SYSTEM_SUBTYPES = frozenset(
@@ -279,17 +281,23 @@ def _conversations(tree: _Tree, context: _Context) -> dict[str, _Conversation]:
     found: dict[str, _Conversation] = {}
     for entry in context.channels.values():
         found[str(entry.get("name") or entry["id"])] = _Conversation(
-            entry["id"], f"#{entry.get('name') or entry['id']}", Access("public")
+            entry["id"],
+            f"#{entry.get('name') or entry['id']}",
+            Access("public", groups=(WORKSPACE,)),
         )
     for entry in _index(tree, "groups.json"):
         members = tuple(str(m) for m in entry.get("members") or ())
         found[str(entry.get("name") or entry["id"])] = _Conversation(
-            entry["id"], f"#{entry.get('name') or entry['id']}", Access("private", members)
+            entry["id"],
+            f"#{entry.get('name') or entry['id']}",
+            Access("private", members, context.principals(members)),
         )
     for entry in _index(tree, "mpims.json") + _index(tree, "dms.json"):
         members = tuple(dict.fromkeys(str(m) for m in entry.get("members") or ()))
         label = "DM: " + ", ".join(context.user(m).label for m in members) if members else "DM"
-        conversation = _Conversation(entry["id"], label, Access("dm", members))
+        conversation = _Conversation(
+            entry["id"], label, Access("dm", members, context.principals(members))
+        )
         found.setdefault(str(entry["id"]), conversation)
         if entry.get("name"):
             found.setdefault(str(entry["name"]), conversation)
@@ -436,6 +444,15 @@ class _Context:
             if isinstance(u.get("profile"), dict) and u["profile"].get("bot_id")
         }
         return cls({str(u["id"]): u for u in users}, {str(c["id"]): c for c in channels}, bots)
+
+    def principals(self, members: Iterable[str]) -> tuple[str, ...]:
+        """Who the member ids are for access: each one's e-mail (users.json ``profile.email``,
+        what a signed-in user is named by) and ``id:<user id>`` (for people.yaml aliases)."""
+        found: list[str] = []
+        for uid in members:
+            email = self.user(uid).email
+            found += [email, f"id:{uid}"] if email else [f"id:{uid}"]
+        return tuple(found)
 
     def user(self, uid: str, fallback: dict[str, Any] | None = None) -> Identity:
         """The identity of user ``uid`` (from users.json, else the message's user_profile)."""

@@ -234,10 +234,12 @@ def _records(kind: str, conversation_id: str, posts: list[_Post], path: str) -> 
             replies.setdefault(post.root, []).append(post)
     people = unique_identities(person for p in posts for person in p.people)
     if kind == "channel":
-        label, access = f"Teams channel {conversation_id}", Access("public")
+        team = _team(posts) or conversation_id
+        label, access = f"Teams channel {conversation_id}", Access("public", groups=(team,))
     else:
         label = "DM: " + ", ".join(p.label for p in people)
-        access = Access("dm", _chat_members(conversation_id, people))
+        members = _chat_members(conversation_id, people)
+        access = Access("dm", members, tuple(f"id:{m}" for m in members))
     groups: list[tuple[str, list[_Post]]] = []
     loose: list[_Post] = []
     for post in posts:
@@ -256,6 +258,16 @@ def _records(kind: str, conversation_id: str, posts: list[_Post], path: str) -> 
         for key_tail, members in groups
     ]
     return sorted(records, key=lambda r: (r.created is None, r.created, r.key))
+
+
+def _team(posts: list[_Post]) -> str | None:
+    """The team a channel belongs to (``channelIdentity.teamId``): the group that may read
+    it (Graph gives no team name)."""
+    for post in posts:
+        identity = post.raw.get("channelIdentity")
+        if isinstance(identity, dict) and identity.get("teamId"):
+            return str(identity["teamId"])
+    return None
 
 
 def _chat_members(chat_id: str, people: list[Identity]) -> tuple[str, ...]:

@@ -430,10 +430,11 @@ def term_pattern(word: str) -> re.Pattern[str]:
 
 
 def _inflected(word: str) -> str:
-    if any(ch.isdigit() for ch in word):
+    numbers = re.findall(r"\d+", word)
+    if numbers:
         # EIP-7688 is also written EIP7688, EIP 7688 or, once the topic is clear, 7688.
         spelled = r"[-\s]?".join(re.escape(p) for p in word.split("-") if p)
-        number = max(re.findall(r"\d+", word), key=len)
+        number = max(numbers, key=len)
         return f"(?:{spelled}s?|{number})" if len(number) >= 3 else spelled + "s?"
     if len(word) <= 3:
         return re.escape(word) + "s?"

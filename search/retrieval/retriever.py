@@ -6,17 +6,28 @@ one per document or conversation, with a snippet, highlights and facets.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from search.retrieval.facets import count_facets, day_of
+from search.retrieval.places import LINE_LOCATOR, answer_shape, locate, place, term_weights
 from search.retrieval.snippets import highlight, snippet
+from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
 from search.retrieval.terms import proximity, query_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
 
 RRF_K = 60  # the reciprocal-rank fusion constant
+# When a query names a person, a chunk where they speak gains up to this much (their share
+# of its lines decides how much), and their own chunks join the candidates.
+SPEAKER_WEIGHT = 0.08
+NAMED_PEOPLE = 2  # at most this many people named by one query are looked for
+PLACED_HITS = 5  # the first hits point into the best chunk of their whole document
+# Documents made of turns or long minutes, where the chunk that matched best is not always
+# where the answer is said.
+PLACED_KINDS = frozenset({"chat", "transcript", "meeting_notes", "email"})
 MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
 DEFAULT_MODE = "hybrid+rerank"
 
@@ -39,6 +50,7 @@ class Hit:
     snippet: str
     score: float
     highlights: list[str] = field(default_factory=list)
+    date_source: str | None = None  # where the document's date comes from (header, mtime…)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,40 +104,123 @@ class Retriever:
         filters = filters or Filters()
         self.store.require_content()
         terms = query_terms(query)
+        ranked, named = self._ranked(query, max(self.candidates, k * 5), filters, mode)
         best: dict[str, tuple[ChunkRow, float]] = {}
-        for row, score in self.chunks(query, max(self.candidates, k * 5), filters, mode):
+        for row, score in ranked:
             best.setdefault(row.doc_id, (row, score))
-        hits = [_hit(row, score, terms) for row, score in list(best.values())[:k]]
+        top = list(best.values())[:k]
+        words = content_terms(terms, named)
+        catalog = self.store.catalog
+        weights = term_weights(words, catalog.phrase_chunk_counts(words), catalog.chunk_total())
+        shape = answer_shape(query)
+        spots = self._places(top, ranked, filters, weights, named, shape)
+        hits = []
+        for row, score in top:
+            spot = spots.get(row.doc_id) or place(
+                [row], {row.chunk_id: score}, weights, named, shape
+            )
+            hits.append(_pointed(_hit(spot[0] if spot else row, score, terms), spot, terms))
         pool = [row for row, _ in best.values()]
         return Results(hits, count_facets(pool) if facets else {})
+
+    def _places(
+        self,
+        top: list[tuple[ChunkRow, float]],
+        ranked: list[tuple[ChunkRow, float]],
+        filters: Filters,
+        weights: dict[str, float],
+        named: list[str],
+        shape: re.Pattern[str] | None,
+    ) -> dict[str, tuple[ChunkRow, int, int] | None]:
+        """Where the first :data:`PLACED_HITS` hits on meetings and conversations point
+        (see :func:`place`): into any chunk of their document when the search has no
+        filters, else into the candidates that passed them."""
+        docs = [row.doc_id for row, _ in top[:PLACED_HITS] if row.kind in PLACED_KINDS]
+        if not docs or not (weights or named):
+            return {}
+        scores: dict[str, dict[str, float]] = {d: {} for d in docs}
+        rows: dict[str, list[ChunkRow]] = {d: [] for d in docs}
+        for row, score in ranked:
+            if row.doc_id in scores:
+                scores[row.doc_id].setdefault(row.chunk_id, score)
+                rows[row.doc_id].append(row)
+        if not filters:
+            rows = {d: [] for d in docs}
+            for row in self.store.catalog.chunks_of_documents(docs):
+                rows[row.doc_id].append(row)
+        return {d: place(rows[d], scores[d], weights, named, shape) for d in docs if rows[d]}
 
     def chunks(
         self, query: str, depth: int, filters: Filters | None = None, mode: str = DEFAULT_MODE
     ) -> list[tuple[ChunkRow, float]]:
         """Matching chunks (not collapsed per document) with their scores, best first."""
-        filters = filters or Filters()
+        return self._ranked(query, depth, filters or Filters(), mode)[0]
+
+    def _ranked(
+        self, query: str, depth: int, filters: Filters, mode: str
+    ) -> tuple[list[tuple[ChunkRow, float]], list[str]]:
+        """Chunks with their scores, best first, and the people the query names."""
         terms = query_terms(query)
-        scores = self._blend(query, terms, depth, filters, mode)
+        scores, top = self._blend(query, terms, depth, filters, mode)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         rows = self.store.catalog.chunks(ranked)
+        named: list[str] = []
+        if mode == "hybrid+rerank":
+            speakers = (p for c in ranked if c in rows for p in rows[c].people)
+            named = named_people(query, speakers)[:NAMED_PEOPLE]
+            if named:
+                ranked = self._add_speakers(query, terms, depth, filters, named, scores, top)
+                rows = self.store.catalog.chunks(ranked)
         if mode == "hybrid+rerank" and terms:
             ranked = self._rerank(ranked, rows, scores, terms)
-        return [(rows[c], scores[c]) for c in ranked if c in rows]
+        return [(rows[c], scores[c]) for c in ranked if c in rows], named
+
+    def _add_speakers(
+        self,
+        query: str,
+        terms: list[str],
+        depth: int,
+        filters: Filters,
+        named: list[str],
+        scores: dict[str, float],
+        top: float,
+    ) -> list[str]:
+        """The named people's own best chunks join the candidates, and every candidate
+        gains by their share of its lines."""
+        if filters.person is None:
+            for person in named:
+                narrow = replace(filters, person=person)
+                found, _ = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top)
+                for chunk_id, score in found.items():
+                    scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
+        rows = self.store.catalog.chunks(list(scores))
+        for chunk_id, row in rows.items():
+            scores[chunk_id] += SPEAKER_WEIGHT * speaker_share(row, named)
+        return sorted(scores, key=scores.__getitem__, reverse=True)
 
     def _blend(
-        self, query: str, terms: list[str], depth: int, filters: Filters, mode: str
-    ) -> dict[str, float]:
+        self,
+        query: str,
+        terms: list[str],
+        depth: int,
+        filters: Filters,
+        mode: str,
+        top: float | None = None,
+    ) -> tuple[dict[str, float], float]:
+        """Both legs' scores blended, and the BM25 they were divided by: the query's best,
+        or ``top`` (so that a narrower search scores on the same scale as the broad one)."""
         keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
         keyword, dense, _ = self.store.legs(
             query, terms if keyword_weight > 0 else [], depth, filters, dense=keyword_weight < 1
         )
         scores: dict[str, float] = {}
-        top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
+        if top is None:
+            top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
         for chunk_id, bm25 in keyword:
             scores[chunk_id] = keyword_weight * bm25 / top
         for chunk_id, cosine in dense:
             scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
-        return scores
+        return scores, top
 
     def _rerank(
         self,
@@ -154,6 +249,35 @@ def reciprocal_rank_fusion(*legs: list[tuple[str, float]]) -> dict[str, float]:
     return fused
 
 
+def speaker_share(row: ChunkRow, named: list[str]) -> float:
+    """How much of ``row`` the ``named`` people say: 0 when none of them speaks in it, else
+    half for speaking at all and half by their share of its lines."""
+    if not any(speaks(p, named) for p in row.people):
+        return 0.0
+    lines = [line for line in row.text.splitlines() if line.strip()]
+    own = sum(1 for line in lines if speaks(line_speaker(line, row.people), named))
+    return 0.5 + 0.5 * own / max(len(lines), 1)
+
+
+def _pointed(hit: Hit, spot: tuple[ChunkRow, int, int] | None, terms: list[str]) -> Hit:
+    """``hit`` pointed at the passage that best answers (``spot``: its chunk, first and last
+    line): its locator is the passage's place in the file (``line N`` or ``lines N-M``),
+    and its snippet starts there."""
+    if spot is None:
+        return hit
+    row, first, last = spot
+    start, end = locate(row, first), locate(row, last)
+    hit.locator = start
+    a, b = LINE_LOCATOR.match(start), LINE_LOCATOR.match(end)
+    if last > first and a and b and int(b.group(1)) > int(a.group(1)):
+        hit.locator = f"lines {a.group(1)}-{b.group(1)}"
+    if first > 0:
+        lines = row.text.splitlines()
+        hit.snippet = "… " + snippet("\n".join(lines[first:]), terms, from_first=True)
+        hit.highlights = [highlight(hit.snippet, terms)] if terms else []
+    return hit
+
+
 def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
     text = snippet(row.text, terms)
     return Hit(
@@ -171,4 +295,5 @@ def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
         snippet=text,
         score=round(score, 6),
         highlights=[highlight(text, terms)] if terms else [],
+        date_source=row.date_source,
     )

@@ -14,15 +14,15 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_LIST = re.compile(r"^(?:[-*+]|\d{1,2}[.)])\s+(?:\[[ xX]\]\s+)?")
 
 
-def snippet(text: str, terms: list[str], width: int = 280) -> str:
+def snippet(text: str, terms: list[str], width: int = 280, from_first: bool = False) -> str:
     """The passage of ``text`` (about ``width`` characters) with the most query terms,
     as plain text (markdown emphasis, code ticks, link targets, heading and list marks
-    dropped)."""
+    dropped); from its first line when ``from_first`` is set."""
     lines = [plain(line) for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
     best = 0
-    if terms:
+    if terms and not from_first:
         patterns = [term_pattern(t) for t in terms]
         overlap = [sum(1 for p in patterns if p.search(line)) for line in lines]
         best = max(range(len(lines)), key=overlap.__getitem__)

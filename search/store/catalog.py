@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS documents (
     access_members TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     message_count INTEGER NOT NULL,
-    chunk_count INTEGER NOT NULL
+    chunk_count INTEGER NOT NULL,
+    date_source TEXT  -- where created comes from: header, title, filename, mtime, ...
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 
@@ -119,6 +120,71 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+# Who may see what (see search.store.access). Documents sharing one list of grantees share
+# an access list; a chunk carries its document's list, so a filter reads two small integer
+# tables and never a chunk's text. A document or chunk without a row is seen by admins only.
+ACCESS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS access_lists (
+    acl_id INTEGER PRIMARY KEY,
+    grantees TEXT NOT NULL UNIQUE  -- sorted, one per line; '' is admins only
+);
+CREATE TABLE IF NOT EXISTS access_grants (
+    grantee TEXT NOT NULL,
+    acl_id INTEGER NOT NULL,
+    PRIMARY KEY (grantee, acl_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS document_access (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    acl_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_access_acl ON document_access(acl_id, doc_id);
+CREATE TABLE IF NOT EXISTS chunk_access (
+    chunk_rowid INTEGER PRIMARY KEY,  -- chunks.rowid
+    acl_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_access_acl ON chunk_access(acl_id, chunk_rowid);
+CREATE TRIGGER IF NOT EXISTS chunks_access_ad AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_access WHERE chunk_rowid = old.rowid;
+END;
+-- The access rules a source was last written under (its folder's policy, the rules'
+-- version): a change re-reads the source and rewrites access rows, never re-embeds.
+CREATE TABLE IF NOT EXISTS source_access (
+    path TEXT PRIMARY KEY REFERENCES sources(path) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL
+);
+-- API tokens: only a hash of each secret is kept.
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id INTEGER PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    principal TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    admin INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAccess:
+    """A source's access lists as ingest derived them: the grantees of each of its
+    documents (``()`` is admins only) and the fingerprint of the rules applied."""
+
+    fingerprint: str
+    documents: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token as listed: never its secret."""
+
+    token_id: int
+    principal: str
+    groups: list[str]
+    admin: bool
+    created_at: float
+    revoked_at: float | None
+
 
 @dataclass(frozen=True, slots=True)
 class ChunkRow:
@@ -138,6 +204,7 @@ class ChunkRow:
     people: list[str]
     start_ts: float | None
     end_ts: float | None
+    date_source: str | None = None  # the document's (see Record.date_source)
 
 
 def person_key(name: str) -> str:
@@ -170,11 +237,25 @@ class Catalog:
         self._connections_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        self._add_date_source()
+        self._db.executescript(ACCESS_SCHEMA)
         self._db.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
         self._index_chunk_people()
+
+    def _add_date_source(self) -> None:
+        """Give a catalog written before ``documents.date_source`` existed that column (its
+        documents keep NULL: the date's origin was not recorded)."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+        if "date_source" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE documents ADD COLUMN date_source TEXT")
+        except sqlite3.OperationalError as exc:  # another process added it meanwhile
+            if "duplicate column" not in str(exc):
+                raise
 
     def _index_chunk_people(self) -> None:
         """Fill ``chunk_people`` once for a catalog written before it existed."""
@@ -242,12 +323,15 @@ class Catalog:
         )
         return {r[0]: r[1] for r in rows}
 
-    def _rows_in(self, sql: str, ids: list[str]) -> Iterator[sqlite3.Row]:
+    def _rows_in(
+        self, sql: str, ids: list[str], params: list[Any] | None = None
+    ) -> Iterator[sqlite3.Row]:
         """The rows of ``sql`` for ``ids``, whose ``IN ({marks})`` takes them 500 at a time
-        (under SQLite's limit on query parameters)."""
+        (under SQLite's limit on query parameters); ``params`` follow the ids."""
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
-            yield from self._db.execute(sql.format(marks=",".join("?" * len(batch))), batch)
+            marks = ",".join("?" * len(batch))
+            yield from self._db.execute(sql.format(marks=marks), [*batch, *(params or ())])
 
     def stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> content hash for these documents, whichever source holds them."""
@@ -262,13 +346,15 @@ class Catalog:
         run_id: int | None,
         documents: list[dict[str, Any]],
         keep: set[str],
+        access: SourceAccess | None = None,
     ) -> list[str]:
         """Record a source's new state in one transaction.
 
         ``documents`` replace their earlier versions; ``keep`` documents stay as stored and
         now belong to this source (a newer export takes over the threads it still holds);
-        documents of this source that are neither replaced nor kept are deleted. Returns
-        the deleted doc ids.
+        documents of this source that are neither replaced nor kept are deleted; ``access``
+        sets who may see each document (replaced and kept alike). Returns the deleted doc
+        ids.
         """
         with self.transaction() as db:
             db.execute(
@@ -294,6 +380,8 @@ class Catalog:
                 "UPDATE documents SET source = ? WHERE doc_id = ?",
                 [(path, doc_id) for doc_id in sorted(keep)],
             )
+            if access is not None:
+                self._write_access(db, path, access)
         return gone
 
     def forget(self, path: str) -> list[str]:
@@ -328,6 +416,115 @@ class Catalog:
                 found.append(source)
         return found
 
+    # --- access lists ---------------------------------------------------------------------
+
+    @staticmethod
+    def _write_access(db: sqlite3.Connection, path: str, access: SourceAccess) -> None:
+        """Point each document (and its chunks) at the access list of its grantees."""
+        db.execute(
+            "INSERT INTO source_access(path, fingerprint) VALUES (?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET fingerprint = excluded.fingerprint",
+            (path, access.fingerprint),
+        )
+        acl_ids: dict[tuple[str, ...], int] = {}
+        for grantees in set(access.documents.values()):
+            key = "\n".join(grantees)
+            db.execute("INSERT OR IGNORE INTO access_lists(grantees) VALUES (?)", (key,))
+            acl_id = db.execute(
+                "SELECT acl_id FROM access_lists WHERE grantees = ?", (key,)
+            ).fetchone()[0]
+            db.executemany(
+                "INSERT OR IGNORE INTO access_grants(grantee, acl_id) VALUES (?, ?)",
+                [(g, acl_id) for g in grantees],
+            )
+            acl_ids[grantees] = acl_id
+        for doc_id, grantees in access.documents.items():
+            acl_id = acl_ids[grantees]
+            db.execute(
+                "INSERT INTO document_access(doc_id, acl_id) SELECT doc_id, ? FROM documents "
+                "WHERE doc_id = ? ON CONFLICT(doc_id) DO UPDATE SET acl_id = excluded.acl_id",
+                (acl_id, doc_id),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO chunk_access(chunk_rowid, acl_id) "
+                "SELECT rowid, ? FROM chunks WHERE doc_id = ?",
+                (acl_id, doc_id),
+            )
+
+    def access_fingerprint(self, path: str) -> str | None:
+        """The fingerprint of the access rules a source was last written under."""
+        row = self._db.execute(
+            "SELECT fingerprint FROM source_access WHERE path = ?", (path,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def grantees_of(self, doc_id: str) -> tuple[str, ...] | None:
+        """Who may see a document (``()``: admins only; None: no access list yet)."""
+        row = self._db.execute(
+            "SELECT l.grantees FROM document_access d JOIN access_lists l USING (acl_id) "
+            "WHERE d.doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return tuple(row[0].split("\n")) if row[0] else ()
+
+    def can_see(self, doc_id: str, access: tuple[str, ...] | None) -> bool:
+        """Whether a searcher holding ``access`` (None: everything) may see this document."""
+        if access is None:
+            return True
+        condition, params = visible_documents_sql(access)
+        row = self._db.execute(
+            f"SELECT 1 FROM documents WHERE doc_id = ? AND doc_id IN ({condition})",
+            [doc_id, *params],
+        ).fetchone()
+        return row is not None
+
+    def visible_documents(self, access: tuple[str, ...] | None) -> set[str] | None:
+        """The doc ids a searcher holding ``access`` may see; None when unrestricted.
+
+        The hook for whatever reads documents outside the two retrieval legs (the people
+        directory, profiles, experts): pass :meth:`Principal.access` and count only these;
+        SQL in this module can use :func:`visible_documents_sql` instead.
+        """
+        if access is None:
+            return None
+        condition, params = visible_documents_sql(access)
+        return {r[0] for r in self._db.execute(condition, params)}
+
+    # --- API tokens ---------------------------------------------------------------------
+
+    def add_token(self, secret_hash: str, principal: str, groups: list[str], admin: bool) -> int:
+        cur = self._db.execute(
+            "INSERT INTO tokens(secret_hash, principal, groups, admin, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (secret_hash, principal, json.dumps(groups), int(admin), time.time()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def tokens(self) -> list[Token]:
+        rows = self._db.execute("SELECT * FROM tokens ORDER BY token_id")
+        return [_token(r) for r in rows]
+
+    def token_by_hash(self, secret_hash: str) -> Token | None:
+        """The token with this secret hash, unless it was revoked."""
+        row = self._db.execute(
+            "SELECT * FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL", (secret_hash,)
+        ).fetchone()
+        return _token(row) if row else None
+
+    def revoke_token(self, token_id: int) -> bool:
+        """Revoke a token; False when there is no such token or it was revoked already."""
+        cur = self._db.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+            (time.time(), token_id),
+        )
+        return cur.rowcount > 0
+
+    def has_tokens(self) -> bool:
+        """Whether a token was ever created (revoked ones count: sign-in stays required)."""
+        return self._db.execute("SELECT 1 FROM tokens LIMIT 1").fetchone() is not None
+
     @staticmethod
     def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -339,11 +536,13 @@ class Catalog:
         db.execute(
             "INSERT INTO documents(doc_id, source, kind, origin, source_path, title, created, "
             "ended, channel, thread, participants, access_scope, access_members, content_hash, "
-            "message_count, chunk_count) VALUES (:doc_id, :source, :kind, :origin, "
+            "message_count, chunk_count, date_source) VALUES (:doc_id, :source, :kind, :origin, "
             ":source_path, :title, :created, :ended, :channel, :thread, :participants, "
-            ":access_scope, :access_members, :content_hash, :message_count, :chunk_count)",
+            ":access_scope, :access_members, :content_hash, :message_count, :chunk_count, "
+            ":date_source)",
             {
                 **{k: doc[k] for k in DOCUMENT_FIELDS},
+                "date_source": doc.get("date_source"),
                 "source": source,
                 "participants": json.dumps(doc["participants"]),
                 "access_members": json.dumps(doc["access_members"]),
@@ -421,15 +620,34 @@ class Catalog:
     # --- reading ------------------------------------------------------------------------
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
-        """The chunks with these ids that exist (vectors may briefly outlive their rows)."""
-        sql = f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE chunk_id IN ({{marks}})"
+        """The chunks with these ids that exist (vectors may briefly outlive their rows),
+        each with its document's ``date_source``."""
+        sql = (
+            f"SELECT {CHUNK_COLUMNS}, (SELECT d.date_source FROM documents d "
+            "WHERE d.doc_id = chunks.doc_id) AS date_source "
+            "FROM chunks WHERE chunk_id IN ({marks})"
+        )
         return {row["chunk_id"]: _chunk_row(row) for row in self._rows_in(sql, chunk_ids)}
 
     def passing(self, filters: Filters) -> list[str]:
         """The ids of the chunks that pass ``filters``."""
+        if filters.access is None:
+            where, params = _filter_sql(filters, alias="c")
+            sql = f"SELECT chunk_id FROM chunks c WHERE 1{where}"
+            return [r[0] for r in self._db.execute(sql, params)]
+        # Listed from the access lists' index (a searcher often sees a small part).
+        where, params = _filter_sql(replace(filters, access=None), alias="c")
+        sql = (
+            "SELECT c.chunk_id FROM chunk_access a JOIN chunks c ON c.rowid = a.chunk_rowid "
+            f"WHERE a.acl_id IN ({_acl_sql(filters.access)}){where}"
+        )
+        return [r[0] for r in self._db.execute(sql, [*filters.access, *params])]
+
+    def passing_among(self, filters: Filters, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunks pass ``filters``."""
         where, params = _filter_sql(filters, alias="c")
-        sql = f"SELECT chunk_id FROM chunks c WHERE 1{where}"
-        return [r[0] for r in self._db.execute(sql, params)]
+        sql = f"SELECT c.chunk_id FROM chunks c WHERE c.chunk_id IN ({{marks}}){where}"
+        return {r[0] for r in self._rows_in(sql, chunk_ids, params)}
 
     def keyword_search(
         self, terms: list[str], limit: int, filters: Filters
@@ -439,14 +657,22 @@ class Catalog:
         Terms are scored rarest first until their postings exceed :data:`POSTING_BUDGET`;
         the commoner ones left out carry little evidence (a low IDF) but cost the most to
         score, so a query's cost stays bounded as the index grows. Small stores score every
-        term.
+        term. An access list alone is checked on the index's rowids inside the ranking query,
+        so no chunk row is read before the cut.
         """
         kept = self._within_budget(terms)
         if not kept:
             return []
         match = " OR ".join(_quoted(t) for t in kept)
         where, params = _filter_sql(filters, alias="c")
-        if where:
+        if filters.access is not None and filters.only_access:
+            visible, params = _access_sql("chunks_fts", filters.access)
+            sql = (
+                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
+                f"FROM chunks_fts WHERE chunks_fts MATCH ? AND {visible} ORDER BY score "
+                "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
+            )
+        elif where:
             sql = (
                 f"SELECT c.chunk_id, -{BM25} FROM chunks_fts "
                 "JOIN chunks c ON c.rowid = chunks_fts.rowid "
@@ -644,6 +870,14 @@ class Catalog:
     def document_titles(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT title FROM documents")]
 
+    def chunk_headings(self) -> list[str]:
+        """The distinct section headings of notes and memos (``A > B`` heading paths)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT heading FROM chunks WHERE kind IN ('meeting_notes', 'memo') "
+            "AND heading != ''"
+        )
+        return [r[0] for r in rows]
+
     def chunk_total(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
@@ -688,10 +922,50 @@ def _chunk_row(row: sqlite3.Row) -> ChunkRow:
     return ChunkRow(**values)
 
 
+def visible_documents_sql(access: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """``SELECT doc_id …`` of the documents a searcher holding ``access`` may see."""
+    return (
+        f"SELECT doc_id FROM document_access WHERE acl_id IN ({_acl_sql(access)})",
+        list(access),
+    )
+
+
+def _access_sql(alias: str, access: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """Whether the chunk ``alias`` may be seen by a searcher holding ``access`` (one lookup
+    by rowid; false for a chunk without an access row)."""
+    return (
+        f"coalesce((SELECT acl_id FROM chunk_access WHERE chunk_rowid = {alias}.rowid) "
+        f"IN ({_acl_sql(access)}), 0)",
+        list(access),
+    )
+
+
+def _acl_sql(access: tuple[str, ...]) -> str:
+    """The access lists naming any of these grantees (no list when there are none)."""
+    if not access:
+        return "SELECT NULL WHERE 0"
+    return f"SELECT acl_id FROM access_grants WHERE grantee IN ({','.join('?' * len(access))})"
+
+
+def _token(row: sqlite3.Row) -> Token:
+    return Token(
+        token_id=row["token_id"],
+        principal=row["principal"],
+        groups=json.loads(row["groups"]),
+        admin=bool(row["admin"]),
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
 def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
     """SQL conditions (each starting with AND) and their parameters for ``filters``."""
     parts: list[str] = []
     params: list[Any] = []
+    if filters.access is not None:
+        condition, values = _access_sql(alias, filters.access)
+        parts.append(condition)
+        params += values
     for column, values in (
         ("kind", filters.kinds),
         ("origin", filters.sources),

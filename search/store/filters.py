@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from search.store.kinds import KINDS
@@ -27,6 +27,8 @@ class Filters:
     person: str | None = None
     since: float | None = None
     until: float | None = None
+    # The grantees of who is searching (see search.store.access); None: no restriction.
+    access: tuple[str, ...] | None = None
 
     def __bool__(self) -> bool:
         return bool(
@@ -36,7 +38,13 @@ class Filters:
             or self.person
             or self.since is not None
             or self.until is not None
+            or self.access is not None
         )
+
+    @property
+    def only_access(self) -> bool:
+        """Whether the access restriction is the only one (most chunks usually pass it)."""
+        return self.access is not None and not replace(self, access=None)
 
     @classmethod
     def build(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A list read from one variable as comma-separated values (JSON lists work too).
+CommaList = Annotated[list[str], NoDecode]
 
 
 def bundled_model_path() -> Path:
@@ -54,6 +60,53 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait for the LLM before the extractive fallback."
     )
+    default_access: CommaList = Field(
+        ["everyone"],
+        description="Who sees notes, memos, transcripts, office files and chat logs without a "
+        ".watercooler-access.yaml: groups and e-mail addresses; empty: admins only.",
+    )
+    auth_proxy_addresses: CommaList = Field(
+        [],
+        description="IPs or CIDRs of a sign-in proxy whose user headers are believed; "
+        "empty: no proxy sign-in.",
+    )
+    auth_proxy_email_header: str = Field("X-Forwarded-Email", description="The user's e-mail.")
+    auth_proxy_user_header: str = Field("X-Forwarded-User", description="The user's name.")
+    auth_proxy_groups_header: str = Field(
+        "X-Forwarded-Groups", description="The user's groups, comma-separated."
+    )
+    admins: CommaList = Field(
+        [],
+        description="Who signed in through the proxy is an admin: e-mail addresses and "
+        "group:NAME entries.",
+    )
+    max_upload_bytes: int = Field(
+        1024**3, gt=0, description="Refuse POST /ingest uploads larger than this many bytes."
+    )
+
+    @field_validator("default_access", "auth_proxy_addresses", "admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("auth_proxy_addresses")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR: {entry!r}") from exc
+        return value
+
+    @cached_property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(e, strict=False) for e in self.auth_proxy_addresses)
 
     @cached_property
     def home_dir(self) -> Path:
@@ -66,6 +119,10 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.home_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home_dir / "uploads"
 
     @property
     def people_path(self) -> Path:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from search.store.catalog import Catalog
+from search.store.catalog import Catalog, SourceAccess
 from search.store.embeddings import Embedder, load_embedder
 from search.store.filters import Filters
 from search.store.settings import Settings
@@ -18,8 +18,20 @@ OVERFETCH = 1000
 # Up to this many chunks passing a filter are scored one by one (Chroma's HNSW search is
 # slow when it may visit only a few of its nodes).
 EXACT = 1000
+# A dense query limited by an access list alone first takes this many times k nearest
+# chunks and keeps the visible ones (most chunks usually pass; see Store.nearest).
+ACCESS_OVERFETCH = 4
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 _NEAR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nearest")
+
+
+def _passing_nearest(
+    near: list[tuple[str, float]], passing: set[str], k: int, depth: int
+) -> list[tuple[str, float]] | None:
+    """The ``k`` nearest passing chunks when the ``depth`` nearest of all tell them: ``k``
+    of them pass, or they are every chunk there is; else None."""
+    kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
+    return kept[:k] if len(kept) >= k or len(near) < depth else None
 
 
 class EmptyStoreError(RuntimeError):
@@ -72,21 +84,32 @@ class Store:
         The catalog lists the chunks that pass while Chroma fetches the :data:`OVERFETCH`
         nearest unfiltered. Up to :data:`EXACT` passing chunks are all scored, exactly;
         otherwise, when ``k`` of the nearest pass, they are the answer; else Chroma
-        searches among exactly the passing chunks. The filter always applies before the
-        top-k cut, and every path is much faster than Chroma's metadata filter at scale.
+        searches among exactly the passing chunks. An access list alone (which most
+        chunks usually pass) is first checked on the :data:`ACCESS_OVERFETCH` times ``k``
+        nearest; the rest runs only when fewer than ``k`` of them pass, without the wide
+        overfetch when so few passed that it could not hold ``k``. The filter always
+        applies before the top-k cut, and every path is much faster than Chroma's metadata
+        filter at scale.
         """
         if not filters:
             return self.vectors.search(embedding, k)
+        wide = True
+        if filters.only_access:
+            near = self.vectors.search(embedding, k * ACCESS_OVERFETCH)
+            passing = self.catalog.passing_among(filters, [chunk_id for chunk_id, _ in near])
+            found = _passing_nearest(near, passing, k, k * ACCESS_OVERFETCH)
+            if found is not None:
+                return found
+            # so few pass near the query that the OVERFETCH nearest would not hold k either
+            wide = len(passing) * OVERFETCH >= k * len(near)
         depth = max(k, OVERFETCH)
-        nearest = _NEAR.submit(self.vectors.search, embedding, depth)
+        nearest = _NEAR.submit(self.vectors.search, embedding, depth) if wide else None
         allowed = self.catalog.passing(filters)
         if len(allowed) <= EXACT:
             return self.vectors.rank(embedding, allowed, k)
-        near = nearest.result()
-        passing = set(allowed)
-        kept = [(chunk_id, score) for chunk_id, score in near if chunk_id in passing]
-        if len(kept) >= k or len(near) < depth:
-            return kept[:k]
+        found = _passing_nearest(nearest.result(), set(allowed), k, depth) if nearest else None
+        if found is not None:
+            return found
         return self.vectors.search(embedding, k, ids=allowed)
 
     def legs(
@@ -125,8 +148,10 @@ class Store:
         run_id: int | None,
         writes: list[DocumentWrite],
         keep: set[str],
+        access: SourceAccess | None = None,
     ) -> list[str]:
-        """Replace a source's documents: vectors first, then the catalog in one transaction.
+        """Replace a source's documents: vectors first, then the catalog in one transaction
+        (with who may see each document, ``access``; without it, admins only).
 
         If the process dies in between, the ledger still holds the old hash, so the next
         ingest redoes this source; search ignores vectors without a catalog row.
@@ -137,7 +162,7 @@ class Store:
         self.vectors.delete_documents(changed + sorted(stale))
         self.vectors.add([v for w in writes for v in w.vectors])
         return self.catalog.write_source(
-            path, reader, content_hash, run_id, [w.row for w in writes], keep
+            path, reader, content_hash, run_id, [w.row for w in writes], keep, access
         )
 
     def forget(self, path: str) -> list[str]:

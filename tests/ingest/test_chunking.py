@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,8 +67,51 @@ def test_long_thread_splits_into_windows_of_whole_messages(
             assert line in lines  # whole messages only
     covered = {line for c in chunks for line in c.text.splitlines()}
     assert covered == lines
-    # consecutive windows overlap by one message
-    assert chunks[1].text.splitlines()[0] == chunks[0].text.splitlines()[-1]
+    # consecutive windows share their last messages
+    for before, after in itertools.pairwise(chunks):
+        shared = after.text.splitlines()[0]
+        assert shared in before.text.splitlines()[1:]
+        assert after.locator != before.locator
+
+
+def test_long_meeting_windows_share_at_most_a_quarter_and_embed_what_was_said(
+    chunker: Chunker, embedder: Embedder
+) -> None:
+    messages = [
+        message(f"nick{i % 4}", f"point {i}: the router reseed plan needs another look", i, i)
+        for i in range(120)
+    ]
+    chunks = chunker.chunk(conversation(messages))
+    assert len(chunks) > 4
+    for chunk in chunks:
+        assert embedder.count_tokens(chunk.embed_text) <= embedder.max_tokens - 2
+        assert chunk.text.splitlines()[0].startswith("nick")
+        body = chunk.embed_text.split("\n", 1)[1]
+        assert not any(line.startswith("nick") for line in body.splitlines())
+    for before, after in itertools.pairwise(chunks):
+        shared = [line for line in after.text.splitlines() if line in before.text.splitlines()]
+        size = sum(embedder.count_tokens(line) + 1 for line in shared)
+        assert shared and size <= chunker.budget // 4
+    assert len({c.locator for c in chunks}) == len(chunks)
+
+
+def test_a_thread_that_fits_the_model_stays_whole(chunker: Chunker) -> None:
+    messages = [
+        message(f"p{i % 2}", f"reply {i} on the pricing page copy", i, i) for i in range(14)
+    ]
+    assert len(chunker.chunk(conversation(messages))) == 1
+
+
+def test_speakerless_messages_carry_no_name(chunker: Chunker) -> None:
+    record = conversation(
+        [
+            Message(Identity(""), "Preamble: the lead was ill, so no agenda.", None, "line 1"),
+            message("A", "ok", 1, 2),
+        ]
+    )
+    chunk = chunker.chunk(record)[0]
+    assert chunk.text.splitlines()[0] == "Preamble: the lead was ill, so no agenda."
+    assert chunk.people == ["A"]
 
 
 def test_long_silence_starts_a_new_window(chunker: Chunker) -> None:

@@ -26,6 +26,11 @@ let typingTimer = 0;
 export async function loadStoreInfo() {
   try {
     const status = await getJson("/status");
+    if (status.signed_in_as !== undefined) {
+      // counts of the whole store are for admins; others are told who they are
+      els.storeInfo.textContent = `Signed in as ${status.signed_in_as}`;
+      return;
+    }
     const docs = status.documents ?? 0;
     els.storeInfo.textContent = docs
       ? `Searching ${plural(docs, "document")} and conversations from ${plural(status.sources ?? 0, "source")} · ${plural(status.people ?? 0, "person", "people")}`

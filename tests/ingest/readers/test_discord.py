@@ -83,7 +83,7 @@ def test_discord_messages_are_grouped_by_day_and_45_minute_gaps(tmp_path: Path) 
     assert first.title == "Acme #general — 2025-03-05 10:00: a"
     assert first.created == datetime(2025, 3, 5, 10, 0, tzinfo=UTC)
     assert first.ended == datetime(2025, 3, 5, 10, 45, tzinfo=UTC)
-    assert first.access == Access("public")
+    assert first.access == Access("public", groups=("Acme",))  # the guild's group
     assert first.source == "discord" and first.kind == "chat" and first.thread is None
 
 
@@ -181,7 +181,7 @@ def test_discord_dm_and_group_dm_are_dm_access_with_participants(tmp_path: Path)
         message("2", "2025-03-05T10:01:00Z", "hello"),
     ]
     record = discord.read(export(tmp_path, messages, channel=dm, guild=dm_guild)).records[0]
-    assert record.access == Access("dm", ("2", "1"))
+    assert record.access == Access("dm", ("2", "1"), ("id:2", "id:1"))
     assert record.channel == "DM: eve, Adam A"
     assert record.key == "discord:0:555:2"
     assert record.messages[0].permalink == "https://discord.com/channels/@me/555/2"
@@ -209,7 +209,7 @@ def test_discord_private_thread_is_private_to_its_participants(tmp_path: Path) -
         message("2", "2025-03-05T10:01:00Z", "ok", EVE),
     ]
     record = discord.read(export(tmp_path, messages, channel=thread)).records[0]
-    assert record.access == Access("private", ("1", "2"))
+    assert record.access == Access("private", ("1", "2"), ("id:1", "id:2"))
 
 
 def test_discord_reexport_of_a_channel_keeps_the_same_keys(tmp_path: Path) -> None:
@@ -292,11 +292,12 @@ def test_discord_samples_hand_checked_counts(
 @needs_samples
 def test_discord_samples_access_threads_and_reexport_keys() -> None:
     dm = discord.read(sample("DM_2A_2M.json")).records[0]
-    assert dm.access == Access("dm", ("111111111111111111", "444444444444444444"))
+    members = ("111111111111111111", "444444444444444444")
+    assert dm.access == Access("dm", members, tuple(f"id:{m}" for m in members))
     group = discord.read(sample("GC_3A_5M.json")).records[0]
     assert group.access.scope == "dm" and len(group.access.members) == 3
     server = discord.read(sample("SV_5A_5M.json")).records[0]
-    assert server.access == Access("public")
+    assert server.access.scope == "public" and len(server.access.groups) == 1
     assert server.messages[0].author.name == "Deleted User"
     assert server.messages[1].author.name == "mlomb"  # no nickname: falls back to name
     thread = discord.read(sample(THREAD_FILE)).records[0]

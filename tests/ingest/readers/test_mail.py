@@ -658,3 +658,29 @@ def test_sample_outlook_msg_recipients() -> None:
         "steve@unstructured.io",
     ]
     assert "hello@unstructured.io" in record.access.members
+
+
+def test_mail_access_is_its_participants_and_its_mailing_list(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "list.mbox",
+        mbox(
+            message(
+                to="Bob <Bob@Example.com>",
+                headers="Cc: carol@example.com\nBcc: dan@example.com\n"
+                "List-Post: <mailto:Devel@lists.example.com>\n"
+                "List-Id: Developers <devel.lists.example.com>",
+            ),
+            message(
+                mid="<2@example.com>",
+                in_reply_to="<1@example.com>",
+                subject="Re: Plans",
+                sender="carol@example.com",
+                headers="List-Id: <devel.lists.example.com>",
+            ),
+        ),
+    )
+    record = read_one(path)
+    people = ("alice@example.com", "bob@example.com", "carol@example.com", "dan@example.com")
+    assert record.access.principals == people
+    # the List-Post address names the list; a List-Id alone is the list's id
+    assert record.access.groups == ("devel.lists.example.com", "devel@lists.example.com")

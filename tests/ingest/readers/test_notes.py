@@ -475,3 +475,195 @@ def test_peerdas_19_sections_tables_and_people() -> None:
 def test_year_less_dates_fall_back_to_mtime() -> None:
     path = BREAKOUTS / "Verkle" / "Meeting 12.md"  # "Feb 12, 14:00 UTC": no year
     assert read_one(path).created == datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+# ---------------------------------------------------------------------------- stated metadata
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "created", "source"),
+    [
+        ("a.md", "---\ndate: 2025-03-04\n---\n# Sync\n", datetime(2025, 3, 4), "front_matter"),
+        ("a.md", "# Sync\n\nDate: 2025-03-04\n", datetime(2025, 3, 4), "header"),
+        ("a.md", "# Sync 4 March 2025\n\nText.\n", datetime(2025, 3, 4), "title"),
+        ("a.md", "# Sync\n\n## Minutes of 2025-03-04\n\nText\n", datetime(2025, 3, 4), "heading"),
+        ("2025-03-04-sync.md", "# Sync\n\nText.\n", datetime(2025, 3, 4), "filename"),
+        ("a.md", "# Sync\n\n* Last updated: 2019-02-03\n", datetime(2019, 2, 3), "header"),
+    ],
+)
+def test_date_source_says_where_the_date_comes_from(
+    tmp_path: Path, name: str, text: str, created: datetime, source: str
+) -> None:
+    record = read_one(write(tmp_path, name, text))
+    assert record.created == created.replace(tzinfo=UTC)
+    assert record.date_source == source
+
+
+def test_mtime_is_the_last_resort_and_marked_as_such(tmp_path: Path) -> None:
+    path = write(tmp_path, "plan.md", "# Plan\n\nDate: DATE\n")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    record = read_one(path)
+    assert (record.created, record.date_source) == (
+        datetime.fromtimestamp(1_700_000_000, tz=UTC),
+        "mtime",
+    )
+
+
+def test_dated_heading_with_the_year_before_the_day(tmp_path: Path) -> None:
+    text = "# WECG Meetings 2021, Public Notes, July 8\n\n* Chair: Ann Lee\n\nSee 2021-06-24.\n"
+    record = read_one(write(tmp_path, "notes.md", text))
+    assert (record.created, record.date_source) == (datetime(2021, 7, 8, tzinfo=UTC), "title")
+
+
+def test_metadata_list_before_a_generic_first_heading(tmp_path: Path) -> None:
+    text = (
+        "- Feature Name: `const_generics`\n- Start Date: 2017-05-01\n"
+        "- RFC PR: [rust-lang/rfcs#2000](https://github.com/rust-lang/rfcs/pull/2000)\n\n"
+        "# Summary\n\nAllow types to be generic over constant values.\n\n"
+        "# Motivation\n\nArrays.\n"
+    )
+    record = read_one(write(tmp_path, "2000-const-generics.md", text))
+    assert record.title == "const generics"  # the file name's words, not "Summary"
+    assert (record.created, record.date_source) == (datetime(2017, 5, 1, tzinfo=UTC), "header")
+    assert [s.heading for s in record.sections] == ["const generics", "Summary", "Motivation"]
+
+
+def test_title_header_beats_a_generic_first_heading(tmp_path: Path) -> None:
+    text = "Title: Secure downloads\nAuthor: Ann Lee\n\n## Abstract\n\nSigned metadata.\n"
+    record = read_one(write(tmp_path, "notes.md", text))
+    assert record.title == "Secure downloads"
+    assert "Abstract" in [s.heading for s in record.sections]
+
+
+def test_a_generic_heading_stays_the_title_when_nothing_better_exists(tmp_path: Path) -> None:
+    assert read_one(write(tmp_path, "README.md", "# Overview\n\nText.\n")).title == "Overview"
+
+
+def test_first_top_heading_after_a_short_preamble_is_the_title(tmp_path: Path) -> None:
+    text = (
+        "This content was presented on 2025-11-13 at TPAC:\n\n* Minutes: link\n\n"
+        "# Clickjacking and Extensions\n\nPresented by Acme\n"
+    )
+    record = read_one(write(tmp_path, "deck.md", text))
+    assert record.title == "Clickjacking and Extensions"
+    assert (record.created, record.date_source) == (datetime(2025, 11, 13, tzinfo=UTC), "header")
+
+
+def test_authors_header_with_emails_and_a_comma_in_a_name(tmp_path: Path) -> None:
+    text = (
+        "Title: A memo\nAuthors: Fred L. Drake, Jr. <fred at example.org>, Ann Lee (@annl)\n"
+        "Created: 2001-07-05\n\nBody.\n"
+    )
+    record = read_one(write(tmp_path, "memo.md", text))
+    assert [(p.name, p.handle, p.email) for p in record.participants] == [
+        ("Fred L. Drake, Jr.", None, "fred@example.org"),
+        ("Ann Lee", "annl", None),
+    ]
+
+
+MINUTES = """\
+# Group Meetings 2021, Public Notes, July 8
+
+* Chair: Simeon Vincent
+* Scribes: Rob Wu
+
+Zoom issues? ping `@robwu` (Rob Wu, Mozilla) in chat
+
+## Agenda
+
+* [Issue 31](https://github.com/o/r/issues/31): Schedule ([@someone](https://github.com/someone))
+* [PR 36](https://github.com/o/r/pull/36): Spec file
+
+## Attendees (sign yourself in)
+
+1. Rob Wu (Mozilla)
+2. Simeon Vincent (Google)
+3. Tim Hatcher (Apple)
+4. Daniel Glazman (glazou, Dashlane)
+
+## Meeting notes
+
+[Issue 31](https://github.com/o/r/issues/31): Schedule
+
+* [simeon] Created labels for the tracker.
+  * [timothy]: Safari agrees.
+* [glazou] Please discuss the limit.
+* [sam] Who am I?
+* [sam] Still unknown.
+* [rob] Sounds good. cc @devlin
+"""
+
+
+def test_minutes_resolve_speaker_tags_to_attendees_with_their_handles(tmp_path: Path) -> None:
+    record = read_one(write(tmp_path, "2021-07-08-wecg.md", MINUTES))
+    assert record.kind == "meeting_notes"
+    assert [(p.name, p.handle) for p in record.participants] == [
+        ("Simeon Vincent", "simeon"),
+        ("Rob Wu", "robwu"),  # declared next to his name
+        ("Tim Hatcher", "timothy"),
+        ("Daniel Glazman", "glazou"),  # written next to his name, used as his tag
+        ("Rob Wu", "rob"),  # a second handle of the same person
+        ("", "sam"),  # an unresolved tag stays a handle-only identity
+    ]
+    notes_section = next(s for s in record.sections if s.heading == "Meeting notes")
+    assert notes_section.people == [
+        "Simeon Vincent",
+        "Tim Hatcher",
+        "Daniel Glazman",
+        "sam",
+        "Rob Wu",
+        "@devlin",
+    ]
+    agenda = next(s for s in record.sections if s.heading == "Agenda")
+    assert agenda.people == []  # an issue's author and link text are not people
+
+
+def test_inline_attendees_with_organizations_and_tags(tmp_path: Path) -> None:
+    text = (
+        "# Extra meetings\n\n## Prep\n\n"
+        " * Attendees: Apple (Kiara), Google (Devlin, Oliver), Mozilla (Rob), Simeon\n\n"
+        "* [devlin] Let's start.\n* [Kiara]: fine.\n* [devin] typo for Devlin.\n"
+    )
+    record = read_one(write(tmp_path, "extra.md", text))
+    assert [(p.name, p.handle) for p in record.participants] == [
+        ("Kiara", "Kiara"),  # a one-word attendee's tag is their handle
+        ("Devlin", "devlin"),
+        ("Oliver", None),
+        ("Rob", None),
+        ("Simeon", None),
+        ("Devlin", "devin"),  # a typo of the tag is another handle of the same person
+    ]
+
+
+def test_abbreviation_table_and_abbreviated_turn_prefixes(tmp_path: Path) -> None:
+    text = (
+        "# Meeting notes 2024-05-01\n\n## Attendees\n\n"
+        "| Name | Abbreviation | Organization |\n|---|---|---|\n"
+        "| Shane Carr | SFC | Google |\n| Jordan Harband | JHD | Invited Expert |\n\n"
+        "## Intl.Foo\n\nSFC: I think we should ship.\nJHD: Agreed.\nSFC: Great.\n"
+    )
+    record = read_one(write(tmp_path, "notes.md", text))
+    assert [(p.name, p.handle) for p in record.participants] == [
+        ("Shane Carr", "SFC"),
+        ("Jordan Harband", "JHD"),
+    ]
+    topic = next(s for s in record.sections if s.heading == "Intl.Foo")
+    assert topic.people == ["Shane Carr", "Jordan Harband"]
+
+
+def test_name_with_handle_and_initials_in_an_attendee_list(tmp_path: Path) -> None:
+    text = "# Sync\n\n## Attendees\n\n- Jane Doe @jdoe\n- Rob Wu (RW)\n\n## Notes\n\nRW: done.\n"
+    record = read_one(write(tmp_path, "sync.md", text))
+    assert [(p.name, p.handle) for p in record.participants] == [
+        ("Jane Doe", "jdoe"),
+        ("Rob Wu", "RW"),
+    ]
+
+
+def test_a_first_name_turn_label_becomes_the_attendees_handle(tmp_path: Path) -> None:
+    text = "# Sync\n\nAttendees: Tim Beiko, Danny Ryan\n\n## Discussion\n\nTim: start.\nTim: go.\n"
+    record = read_one(write(tmp_path, "sync.md", text))
+    assert [(p.name, p.handle) for p in record.participants] == [
+        ("Tim Beiko", "Tim"),
+        ("Danny Ryan", None),
+    ]

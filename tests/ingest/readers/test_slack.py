@@ -402,12 +402,15 @@ def test_slack_private_channels_dms_and_mpims_get_their_access(tmp_path: Path) -
     result = slack.read(export)
     assert result.problems == []
     by_text = {r.messages[0].text: r for r in result.records}
-    assert by_text["public"].access == Access("public")
-    assert by_text["private"].access == Access("private", ("U1", "U3"))
+    assert by_text["public"].access == Access("public", groups=("everyone",))
+    # Members are mapped to their users.json e-mail (what a signed-in user is named by)
+    # and kept as id:<user id> (for people.yaml aliases).
+    priya = ("priya@ex.com", "id:U1")
+    assert by_text["private"].access == Access("private", ("U1", "U3"), (*priya, "id:U3"))
     assert by_text["private"].channel == "#secret"
-    assert by_text["direct"].access == Access("dm", ("U1", "U2"))
+    assert by_text["direct"].access == Access("dm", ("U1", "U2"), (*priya, "id:U2"))
     assert by_text["direct"].channel == "DM: Priya Shah, Ann Lee"
-    assert by_text["group"].access == Access("dm", ("U1", "U2", "U3"))
+    assert by_text["group"].access == Access("dm", ("U1", "U2", "U3"), (*priya, "id:U2", "id:U3"))
     assert by_text["group"].channel == "DM: Priya Shah, Ann Lee, Bobby"
     assert by_text["group"].key == f"slack:T9:G2:{ts(0)}"
 

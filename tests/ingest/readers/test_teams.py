@@ -118,7 +118,7 @@ def test_teams_root_and_its_replies_form_one_record(tmp_path: Path) -> None:
         == "Teams channel 19:chan@thread.tacv2 — post by Robin Kline, 2021-03-28 10:00: Release"
     )
     assert thread.source_path == str(path.resolve())
-    assert thread.access == Access("public")
+    assert thread.access == Access("public", groups=("team-1",))  # the team's group
     assert thread.ended == datetime(2021, 3, 28, 12, 0, tzinfo=UTC)
     other = next(r for r in records if r.thread == "9")
     assert [m.text for m in other.messages] == ["unrelated post"]
@@ -136,7 +136,9 @@ def test_teams_chat_messages_without_replies_are_grouped_by_time_gap(tmp_path: P
     assert all(r.thread is None for r in records)
     assert records[0].key == f"teams:{CHAT}:1"
     assert records[0].channel == "DM: Robin Kline, Jane Smith"
-    assert records[0].access == Access("dm", ("u-robin", "u-jane"))
+    assert records[0].access == Access(
+        "dm", ("u-robin", "u-jane"), ("id:u-robin", "id:u-jane")
+    )
 
 
 def test_teams_replies_without_their_root_still_form_a_thread(tmp_path: Path) -> None:
@@ -227,10 +229,8 @@ def test_teams_one_on_one_chat_members_include_both_ids_in_the_chat_id(tmp_path:
     chat_id = f"19:{one}_{two}@unq.gbl.spaces"
     message = chat_message("1", "2021-02-02T18:19:52Z", "hi", channel=False, chatId=chat_id)
     record = teams.read(write(tmp_path, [message])).records[0]
-    assert record.access == Access(
-        "dm",
-        ("u-robin", "8ea0e38b-efb3-4757-924a-5f94061cf8c2", "97f62344-57dc-409c-88ad-c4af14158ff5"),
-    )
+    members = ("u-robin", one, two)
+    assert record.access == Access("dm", members, tuple(f"id:{m}" for m in members))
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_teams_samples_threads_mentions_and_access() -> None:
     assert root.key != replies.key  # the two files do not overwrite each other
     listed = teams.read(folder / "v1.0-channel-list-messages.response1.json").records
     assert any(m.text == "Hello World @Jane Smith" for r in listed for m in r.messages)
-    assert all(r.access == Access("public") for r in listed)
+    assert all(r.access.scope == "public" and len(r.access.groups) == 1 for r in listed)
     chat = teams.read(folder / "v1.0-chat-list-messages.response1.json").records
     assert all(r.access.scope == "dm" for r in chat)
     quoted = teams.read(folder / "beta-chats-getallmessages.response1.json").records[0]

@@ -1,0 +1,53 @@
+"""The search page on a server that takes API tokens: it asks for one, keeps it in the
+browser, sends it, and says who is signed in; a revoked token is asked for again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from ingest.pipeline import ingest
+from search.store.principals import create_token
+from search.store.settings import Settings
+from search.store.store import Store
+from tests.access_org import build
+from tests.api.test_page import Pages, browser, pages, shot  # noqa: F401  (fixtures)
+from tests.conftest import LiveServer
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    base = tmp_path_factory.mktemp("page-sign-in")
+    org = build(2, base / "files")
+    settings = Settings(home=base / "home", people_file=org.people_file)
+    store = Store.open(settings)
+    ingest([org.root / "chat", org.root / "mail", org.root / "notes"], store)
+    _, secret = create_token(store.catalog, "u0@corp.example", [], admin=False)
+    store.close()
+    with LiveServer(settings) as server:
+        yield server, secret
+
+
+def test_the_page_asks_for_a_token_keeps_it_and_searches_with_it(
+    pages: Pages,  # noqa: F811
+    token_server: tuple[LiveServer, str],
+) -> None:
+    server, secret = token_server
+    page = pages.open()
+    page.goto(server.url + "/?q=plan")
+    dialog = page.get_by_role("dialog", name="Sign in")
+    expect(dialog).to_be_visible()
+    shot(page, "sign-in-token-prompt")
+    page.get_by_label("API token").fill("wc_not-a-token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("That token was not accepted")).to_be_visible()
+    page.get_by_label("API token").fill(secret)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#results .result").first).to_be_visible()
+    expect(page.locator("#store-info")).to_have_text("Signed in as u0@corp.example")
+    expect(page.get_by_role("dialog", name="Sign in")).to_have_count(0)
+    page.reload()  # the token stays in the browser
+    expect(page.locator("#results .result").first).to_be_visible()
+    assert page.evaluate("localStorage.getItem('watercooler.token')") == secret

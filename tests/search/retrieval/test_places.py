@@ -1,0 +1,182 @@
+"""A hit points at the line of its chunk that answers, placed in the file; a query that
+names a person finds that person among the speakers, with the usual nick variants."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from search.retrieval.places import document_lines, locate, passage, place, term_weights
+from search.retrieval.speakers import fold, line_speaker, named_people, speaks
+from search.retrieval.terms import query_terms, term_pattern
+from search.store.catalog import ChunkRow
+
+LOG = """--- Log opened Tue Jan 11 13:00:00 2005
+13:10 < jrandom> 0) hi
+13:10 < deer> <Ragnarok> you're fired
+13:11 -!- toad [~t@host] has joined #i2p
+13:11 < jrandom> 1) Net status
+13:12 < polecat> Stable, fast, dedicated... well 1/3 isn't bad.
+13:12 < deer> <postman> the mailtraffic is VERY low
+13:12 < deer> <postman> in/out is about 500 mails / month
+13:13 < jrandom> nice, thanks postman
+13:13  * jrandom waves
+"""
+
+CHUNK = "\n".join(
+    [
+        "jrandom: 0) hi",
+        "Ragnarok: you're fired",
+        "jrandom: 1) Net status",
+        "polecat: Stable, fast, dedicated... well 1/3 isn't bad.",
+        "postman: the mailtraffic is VERY low",
+        "postman: in/out is about 500 mails / month",
+        "jrandom: nice, thanks postman",
+        "jrandom: * jrandom waves",
+    ]
+)
+PEOPLE = ["jrandom", "Ragnarok", "polecat", "postman"]
+
+
+def weigh(terms: list[str], *texts: str) -> dict[str, float]:
+    """Term weights over ``texts`` as the store's counts would give them."""
+    counts = {t: sum(1 for x in texts if term_pattern(t).search(x)) for t in terms}
+    return term_weights(terms, counts, len(texts))
+
+
+def row(path: Path, text: str = CHUNK, locator: str = "line 2") -> ChunkRow:
+    return ChunkRow(
+        chunk_id="d:0",
+        doc_id="d",
+        position=0,
+        kind="chat",
+        origin="chatlog",
+        channel="124",
+        title="meeting",
+        heading="124",
+        locator=locator,
+        source_path=str(path),
+        text=text,
+        people=PEOPLE,
+        start_ts=None,
+        end_ts=None,
+    )
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "124.log"
+    path.write_text(LOG, encoding="utf-8")
+    return path
+
+
+def test_the_answering_line_is_placed_in_the_file(log: Path) -> None:
+    terms = query_terms("how many mails a month does the mail system handle")
+    weights = weigh(terms, CHUNK, "other text about mail")
+    found = place([row(log)], {"d:0": 0.5}, weights)
+    assert found is not None
+    _, first, last = found
+    assert CHUNK.splitlines()[first].startswith("postman:") and first <= 5 <= last
+    assert locate(row(log), 5) == "line 8"
+    assert locate(row(log), 7) == "line 10"  # an action repeats the nick
+    assert locate(row(log), 0) == "line 2"
+
+
+def test_a_changed_or_missing_file_leaves_the_chunk_locator(log: Path, tmp_path: Path) -> None:
+    log.write_text("something else entirely\n" * 20, encoding="utf-8")
+    assert locate(row(log), 5) == "line 2"
+    assert locate(row(tmp_path / "gone.log"), 5) == "line 2"
+
+
+def test_a_named_persons_lines_count_for_more(log: Path) -> None:
+    weights = weigh(query_terms("what did polecat say about the status"), CHUNK)
+    found = place([row(log)], {}, weights, named=["polecat"])
+    assert found is not None
+    _, first, last = found
+    assert first <= 3 <= last  # polecat's line, with the agenda item it answers
+
+
+def test_nothing_to_point_at_gives_no_place(log: Path) -> None:
+    assert place([row(log)], {}, {}) is None
+    assert place([row(log)], {}, weigh(["zebra"], CHUNK)) is None
+
+
+def test_a_question_runs_on_to_its_reply() -> None:
+    text = "a: what is the mail volume?\nb: hmm\npostman: about 500 a month\nc: ok"
+    weights = weigh(["mail", "volume"], text, "x", "y")
+    assert passage(text, 0, weights, ["a", "b", "postman", "c"]) == (0, 1)
+    assert passage(text, 0, weights, ["a", "b", "postman", "c"], named=["postman"]) == (0, 2)
+
+
+def test_overlapping_chunks_are_read_once(log: Path) -> None:
+    lines = CHUNK.splitlines()
+    one = row(log, "\n".join(lines[:5]))
+    two = replace(row(log, "\n".join(lines[3:]), locator="line 7"), chunk_id="d:1", position=1)
+    spots, where = document_lines([two, one])
+    assert [s.text for s in spots] == lines
+    assert where["d:1"] == list(range(3, 8))
+    found = place([one, two], {"d:0": 0.5, "d:1": 0.5}, weigh(["month"], CHUNK, "x"))
+    assert found is not None and found[0].chunk_id == "d:1"
+    assert found[0].text.splitlines()[found[1]].endswith("500 mails / month")
+
+
+def test_cue_times_are_found_in_caption_files(tmp_path: Path) -> None:
+    vtt = tmp_path / "call.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n1\n00:02:18.210 --> 00:02:20.410\nAnn: Hello, can everyone hear me?\n\n"
+        "2\n00:02:21.720 --> 00:02:23.119\nBo: Yes, I guess.\n\n"
+        "3\n00:02:23.550 --> 00:02:28.929\nBo: and the fork goes out in March.\n\n"
+        "4\n00:03:10.000 --> 00:03:12.000\nAnn: Thanks.\n",
+        encoding="utf-8",
+    )
+    text = "Ann: Hello, can everyone hear me?\nBo: Yes, I guess. and the fork goes out in March.\n"
+    text += "Ann: Thanks."
+    chunk = replace(row(vtt, text=text, locator="00:02:18"), people=["Ann", "Bo"])
+    assert locate(chunk, 1) == "00:02:21"
+    assert locate(chunk, 2) == "00:03:10"
+
+
+@pytest.mark.parametrize(
+    ("query", "speakers", "named"),
+    [
+        ("What did mids say was wrong with the CHM format?", ["nop", "mids"], ["mids"]),
+        ("what did jrandom propose for the router", ["jrand0m", "nop"], ["jrand0m"]),
+        ("what did eche|on say about the apple account", ["eche|on", "zzz"], ["eche|on"]),
+        ("welterde's proposal for syndie", ["welterde", "badger"], ["welterde"]),
+        ("What did Dana say about the cutover?", ["Dana Whitfield", "Tom"], ["Dana Whitfield"]),
+        (
+            "Justin on the devnet schedule",
+            ["Justin Florentine (Besu)"],
+            ["Justin Florentine (Besu)"],
+        ),
+        ("jrandom2p status report", ["jrandom", "zzz"], ["jrandom"]),
+        # words that are also nicks are not names unless used as one
+        ("how much did the fox relay carry", ["fox", "zzz"], []),
+        ("status of the network", ["network", "zzz"], []),
+        ("what was decided about the release", ["zzz"], []),
+        ("keep a disconnected user's connection open", ["UserX"], []),
+        ("notarization and Apple developer account", ["Kiara Rose (Apple)"], []),
+        ("how much mail his I2P mail system handles", ["i2p", "postman"], []),
+        ("Fox relay settings", ["fox"], []),
+    ],
+)
+def test_named_people(query: str, speakers: list[str], named: list[str]) -> None:
+    assert named_people(query, speakers) == named
+
+
+def test_nick_variants_fold_together() -> None:
+    assert fold("jrand0m") == fold("jrandom") == "jrandom"
+    assert fold("eche|on") == "echelon"
+    assert speaks("jrandom_", ["jrandom"])
+    assert speaks("rob", ["Rob Wu"])
+    assert not speaks("zzz", ["jrandom"])
+
+
+def test_line_speakers() -> None:
+    assert line_speaker("postman: hi there", PEOPLE) == "postman"
+    assert line_speaker("deer (bot): Title: x", ["deer"]) == "deer"
+    assert line_speaker("[rob] we should ship it", []) == "rob"
+    assert line_speaker("**Rob**: we should", []) == "Rob"
+    assert line_speaker("plain prose line", []) is None
