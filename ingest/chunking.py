@@ -5,7 +5,9 @@ fits and otherwise splits into windows of whole messages, at long silences and a
 model's token budget; consecutive windows share their last messages (a quarter of the
 budget at most). Every chunk carries a short context header (title, section or channel,
 date) in the text that is embedded. A conversation chunk's text names each speaker
-(``Name: text``, for reading and keyword search); its embedded text leaves the names out.
+(``Name: text``, for reading and keyword search); its embedded text leaves out speakers
+known only by a handle (IRC nicks) and back-channel turns ("ok", "lol"), which are noise to
+the model.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ WINDOW_GAP = timedelta(hours=6)
 # Consecutive windows of a long conversation share their last messages, up to this share
 # of the budget: a question and its answer across a window's edge stay together in one.
 OVERLAP_SHARE = 0.25
+# Turns shorter than this many words ("ok", "hi zzz") are left out of a window's embedding.
+CONTENT_WORDS = 3
 
 
 @dataclass(slots=True)
@@ -193,7 +197,7 @@ class Chunker:
             doc_id=record.doc_id,
             position=position,
             text=text,
-            embed_text=header + "\n" + "\n".join(_said(m, line) for m, line in window),
+            embed_text=header + "\n" + _embedded(window),
             heading=record.channel or record.title,
             locator=first.locator,
             source_path=record.source_path,
@@ -213,12 +217,30 @@ def speaker_line(message: Message) -> str:
     return f"{name}: {text}"
 
 
+def _embedded(window: list[tuple[Message, str]]) -> str:
+    """The window's lines as they are embedded: what was said (:func:`_said`), without
+    back-channel turns ("ok", "hi zzz", "lol") of fewer than :data:`CONTENT_WORDS` words,
+    which dilute the rest (all of them when nothing else is left)."""
+    said = [_said(m, line) for m, line in window]
+    content = [
+        line for (m, _), line in zip(window, said, strict=True) if _words(m) >= CONTENT_WORDS
+    ]
+    return "\n".join(content or said)
+
+
+def _words(message: Message) -> int:
+    return len(message.text.split())
+
+
 def _said(message: Message, line: str) -> str:
-    """What ``line`` (a message's ``SPEAKER: text`` or a piece of it) says, without the
-    speaker: the embedding matches what was said, and a run of names (nicks above all)
-    only pulls every window of a chat towards every other."""
+    """``line`` (a message's ``SPEAKER: text`` or a piece of it) as it is embedded: without
+    the speaker when the speaker is a handle (one word: ``zzz``, ``str4d``, ``eche|on``),
+    whose run down a chat window only pulls every window towards every other; a full
+    name stays, as a query may ask what that person said."""
+    if not _named(message) or len(message.author.label.split()) > 1:
+        return line
     name = message.author.label + (" (bot)" if message.is_bot else "")
-    return line.removeprefix(f"{name}: ") if _named(message) else line
+    return line.removeprefix(f"{name}: ")
 
 
 def _named(message: Message) -> bool:

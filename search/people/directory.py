@@ -8,6 +8,24 @@ an optional ``people.yaml``, and cached until the catalog or that file changes. 
 (``people.yaml``), :mod:`search.people.merging`, this module (persons and the directory),
 :mod:`search.people.attribution` (who said what in a chunk) and :mod:`search.people.topics`.
 
+Who is a person. Candidates come only from where people appear: message authors, mail
+senders and recipients, transcript speakers, turn prefixes, attendance lists, IRC nicks,
+document author headers (the readers' participants). A candidate is kept with evidence
+that it is a person: it wrote messages, has an account or an address, goes by a handle
+declared next to its name, or is a person-shaped name. Never kept: links, link text,
+issue and PR references (``[Issue 31](…)``, ``PR 529``, ``#12``), versions, code names
+(``functools.wraps``, ``OverflowError``), bots (``…bot``, relays, loggers), group
+mailboxes and mailing lists (``all@``, ``python-dev@``), labels that are not names
+(``whole company``, ``Metrics Dashboard``, an agenda ``Bedrock:``, a heading's
+``Housekeeping``), and teams, products and organizations (``Prysm team``, the ``Apple``
+of ``Kiara Rose (Apple)``). An ``@mention`` in prose joins the person it names but makes
+none by itself; a one-word name or an ``@handle`` alone makes a person only where its
+document shows one: listed among attendees, heading an update (``@ana and @bo for
+@team: …``, not the team), or speaking in turns (``Thomas: …``) in a document written in
+turns. (spaCy's NER was measured for telling names from organizations in these lists and
+left out: on the real development sets it called six of ninety listed attendees ORG and
+caught none of the labels the rules above miss.)
+
 Merging (:mod:`search.people.merging`) is union-find over identities (one identity per distinct
 name, e-mail, user id, handle and source format), strongest evidence first:
 
@@ -16,15 +34,17 @@ name, e-mail, user id, handle and source format), strongest evidence first:
 3. the same e-mail address, case-insensitively (``email``);
 4. the same normalized full name: case and accents folded, ``Last, First`` flipped,
    parenthetical remarks dropped (``name``); a handle or an e-mail local part whose dots,
-   underscores or hyphens separate the same words (``handle``, ``email local part``);
-5. a first name alone (``Felix``) joins the one person of that first name in the same
+   underscores or hyphens separate the same words, or an ``@mention`` spelling them
+   (``@EmiliaPaz``) (``handle``, ``email local part``);
+5. a bare handle (``@zombie``, a ``[rob]`` speaker tag, a nick) joins the one person who
+   declared it next to their name (``Rob Wu @rob``, a tag the minutes resolved to Rob
+   Wu): in the same document first, else in the whole directory (``declared handle``);
+6. a first name alone (``Felix``) joins the one person of that first name in the same
    document, else in the same team; a bare name (no account) also joins the only person
    in the whole directory with that first name (``first name``).
 
 Automatic merges never join two different user ids of one source format by name, and
-never cross a ``split`` entry. Bots, group mailboxes (``all@``, ``eng@``…), labels that
-are not names (``whole company``), and one-off single words nobody else uses (an agenda
-``Bedrock:`` label) are left out of the directory.
+never cross a ``split`` entry.
 
 ``people.yaml`` (at ``WATERCOOLER_PEOPLE_FILE``, else ``WATERCOOLER_HOME/people.yaml``)::
 
@@ -67,9 +87,12 @@ from search.people.identities import (
     clean_name,
     display_name,
     fold,
+    handle_words,
+    looks_like_code,
     looks_like_name,
     name_key,
     name_tokens,
+    not_a_name,
     slug,
 )
 from search.people.merging import Merger, merge
@@ -89,10 +112,22 @@ GROUP_MAILBOXES = frozenset(
     noreply notifications ops people postmaster sales security staff support team
     """.split()
 )
+# Words of a mailing list's address (``python-dev@``, ``distutils-sig@``, ``foo-announce@``).
+MAILING_LIST_WORDS = frozenset(
+    """announce announcements bugs commits committers dev devel developers discuss discussion
+    ideas list lists sig users""".split()
+)
+# Software that posts in a channel: ``deploybot``, ``github-bot``, ``NickServ``, a relay, a
+# logger, a feed.
+_BOT = re.compile(r"^\S*(?:bot|relay|logger|serv|feed|daemon)\d*$|\bbot\b|\(bot\)", re.I)
+_SYSTEM_MAILBOXES = frozenset(
+    "mailer-daemon no-reply noreply do-not-reply donotreply notifications postmaster".split()
+)
 PLACEHOLDER_NAMES = frozenset({"unknown", "deleted user", "anonymous", "system", "ghost"})
 # Header fields that list people; a reader may take the field for a person's name.
 LIST_FIELDS = frozenset(
-    """absent agenda approver approvers attendance attendees author authors cc contributors
+    """absent agenda approver approvers attendance attendees author authors cc chair chairs
+    contributors facilitator facilitators host hosts moderator moderators scribe scribes
     decision decisions editors guests invited invitees members notes owner owners
     participants present presenters reviewer reviewers speakers stakeholders to""".split()
 )
@@ -159,6 +194,7 @@ class DocPerson:
     person_id: str
     label: str
     messages: int
+    handle: str | None = None
 
 
 # ---------------------------------------------------------------------------- the directory
@@ -286,7 +322,8 @@ class Directory:
             people = [self.persons[pid] for pid in self._doc_person_ids(doc_id)]
             doc = self.docs.get(doc_id)
             corpus = self._corpus_pattern(doc.origin if doc else "")
-            found = Mentions(MentionPattern(_doc_variants(people, self._labels(doc_id))), corpus)
+            variants = _doc_variants(people, self._labels(doc_id), self._handles(doc_id))
+            found = Mentions(MentionPattern(variants), corpus)
             with self._lock:
                 self._patterns[doc_id] = found
         return found
@@ -306,9 +343,25 @@ class Directory:
     def _labels(self, doc_id: str) -> dict[str, str]:
         return {dp.label: dp.person_id for dp in self.doc_people.get(doc_id, ())}
 
+    def _handles(self, doc_id: str) -> dict[str, str]:
+        """The handles a document gives its people (a speaker tag, an IRC nick)."""
+        return {dp.handle: dp.person_id for dp in self.doc_people.get(doc_id, ()) if dp.handle}
 
-def _doc_variants(people: list[Person], labels: dict[str, str]) -> dict[str, str]:
-    """A document's people by the labels it uses, full names, unique first names, handles."""
+    def owners(self, doc_id: str) -> list[str]:
+        """Who a memo is by: its people as the document lists them (authors), not the
+        ones it only ``@``-mentions; none for conversations and meeting notes."""
+        doc = self.docs.get(doc_id)
+        if doc is None or doc.kind != "memo":
+            return []
+        found = [dp.person_id for dp in self.doc_people.get(doc_id, ()) if dp.label[:1] != "@"]
+        return list(dict.fromkeys(found))
+
+
+def _doc_variants(
+    people: list[Person], labels: dict[str, str], handles: dict[str, str]
+) -> dict[str, str]:
+    """A document's people by the labels it uses, the handles it gives them (``rob`` for
+    a ``[rob]`` tag), full names, unique first names, other handles."""
     variants: dict[str, str] = {}
     firsts: dict[str, set[str]] = defaultdict(set)
     for person in people:
@@ -317,6 +370,9 @@ def _doc_variants(people: list[Person], labels: dict[str, str]) -> dict[str, str
         variants[fold(clean_name(label))] = pid
         if label.startswith("@"):
             variants["@" + fold(clean_name(label[1:]))] = pid
+    for handle, pid in handles.items():
+        variants.setdefault(fold(handle.strip().lstrip("@")), pid)
+        variants.setdefault("@" + fold(handle.strip().lstrip("@")), pid)
     for person in people:
         variants.setdefault(fold(person.name), person.person_id)
         if person.first_name and len(firsts[person.first_name]) == 1:
@@ -330,9 +386,10 @@ def _doc_variants(people: list[Person], labels: dict[str, str]) -> dict[str, str
 def _corpus_variants(
     persons: Iterable[Person], origin: str, common: Callable[[str], bool]
 ) -> dict[str, str]:
-    """Anyone named in any document: full names everywhere; a one-word name, a first name
-    or a handle only if one person has it, it is no common word, and that person is known
-    in documents of the same format."""
+    """Anyone named in any document: full names everywhere (and ``@`` + the name's words
+    run together, ``@EmiliaPaz``); a one-word name, a first name or a handle only if one
+    person has it, it is no common word, and that person is known in documents of the same
+    format."""
     full: dict[str, set[str]] = defaultdict(set)
     single: dict[str, set[str]] = defaultdict(set)
     for person in persons:
@@ -344,6 +401,7 @@ def _corpus_variants(
                 tokens = name_tokens(name)
                 if len(tokens) >= 2:
                     full[fold(display_name(name))].add(person.person_id)
+                    full["@" + "".join(tokens)].add(person.person_id)  # @EmiliaPaz
                 elif tokens and origin in sources:
                     single[tokens[0]].add(person.person_id)
             if ident.handle and origin in sources:
@@ -391,30 +449,63 @@ class Mentions:
         folded = fold(text)
         return list(dict.fromkeys(self.doc.find_folded(folded) + self.corpus.find_folded(folded)))
 
-    def label_at_start(self, line: str) -> tuple[str, str] | None:
-        """``(person id, rest)`` for a turn or action-item line: ``- [ ] Priya: text``,
-        ``**Kenji Watanabe**: text``, ``Owner: Felix``."""
+    def label_at_start(self, line: str) -> tuple[list[str], str] | None:
+        """``(person ids, rest)`` for a turn or action-item line: ``- [ ] Priya: text``,
+        ``**Kenji Watanabe**: text``, ``* [rob] text`` (a speaker tag the document resolves),
+        ``@ana and @bo for @team: text``, ``Owner: Felix``, ``Creator: @ana``."""
+        handles = self._handle_prefix(line)
+        if handles:
+            return handles
+        tag = _TAG.match(line)
+        if tag:
+            label = fold(clean_name(tag["tag"]))
+            pid = self.doc.variants.get(label) or self.corpus.variants.get(label)
+            if pid is not None:
+                return [pid], tag["rest"].strip()
         match = _TURN.match(line)
         if not match:
             return None
         label, rest = fold(clean_name(match["label"])), match["rest"].strip()
         pid = self.doc.variants.get(label) or self.corpus.variants.get(label)
         if pid is not None:
-            return pid, rest
-        if label in _OWNER_WORDS:
-            named = self.find(rest[:60])
+            return [pid], rest
+        if label in OWNER_WORDS:
+            named = self.find(rest[:80])
             if named:
-                return named[0], rest
+                return named[:3], rest
         return None
 
+    def _handle_prefix(self, line: str) -> tuple[list[str], str] | None:
+        """``@ana and @bo for @team: text``: Ana's and Bo's (not the team's)."""
+        match = _HANDLE_PREFIX.match(line)
+        if not match:
+            return None
+        owners = [
+            pid
+            for before, handle in re.findall(r"(\w*)\s*@([\w.-]*\w)", match["label"])
+            if before.lower() not in _AFFILIATION_WORDS
+            and (pid := self.doc.variants.get("@" + fold(handle)))
+        ]
+        return (list(dict.fromkeys(owners)), match["rest"].strip()) if owners else None
 
+
+_TAG = re.compile(r"^\s*(?:[-*+•]\s+)?\[(?P<tag>[^\]\[]{1,40})\](?!\()\s*:?\s*(?P<rest>\S.*)$")
+_AFFILIATION_WORDS = frozenset({"for", "from", "at", "of", "with"})
+_HANDLE_PREFIX = re.compile(
+    r"^\s*(?:[-*+•]\s+)?(?P<label>@[\w.-]+(?:\s*(?:,|&|\+|/|\band\b|\bfor\b|\bfrom\b|"
+    r"\bwith\b|\bat\b)\s*@[\w.-]+)*)\s*:\s*(?P<rest>\S.*)$",
+    re.I,
+)
 _TURN = re.compile(
     r"^\s*(?:[-*+•]\s+)?(?:\[[ xX]?\]\s+)?(?:\*\*|__)?(?P<label>[^:*_\n]{2,60}?)(?:\*\*|__)?"
     r"\s*:\s*(?:\*\*|__)?\s*(?P<rest>\S.*)$"
 )
-_OWNER_WORDS = frozenset(
-    {"owner", "owners", "presenter", "presented by", "led by", "lead", "dri", "assignee", "author",
-     "by", "driver", "responsible", "speaker", "facilitator", "moderator", "host"}
+# Fields that say who owns an item: "Owner: Felix", "Creator: @ana" under an agenda item.
+OWNER_WORDS = frozenset(
+    {"owner", "owners", "presenter", "presenters", "presented by", "led by", "lead", "dri",
+     "assignee", "assignees", "author", "authors", "by", "driver", "responsible", "speaker",
+     "facilitator", "moderator", "host", "creator", "created by", "opened by", "filed by",
+     "proposer", "proposed by", "champion", "champions", "editor", "editors"}
 )  # fmt: skip
 
 
@@ -427,18 +518,25 @@ def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
     rows = [r for r in catalog.people_rows() if r["doc_id"] in docs]
     identities, seen, row_identity = _collect(rows, docs)
     kinds = [_identity_kind(x, seen[x], config) for x in identities]
-    keep = [i for i, k in enumerate(kinds) if k == "person"]
+    words = _Vocabulary(catalog)
+    kind_of = dict(zip(identities, kinds, strict=True))
+    garbled = _garbled_conversations(rows, row_identity, kind_of, words)
+    if garbled:
+        seen = _without_messages_in(garbled, rows, row_identity, seen)
+        kinds = [_identity_kind(x, seen[x], config) for x in identities]
+    keep = [i for i, k in enumerate(kinds) if k in ("person", "mention")]
     kept = [identities[i] for i in keep]
     identity_docs = {n: set(seen[identities[i]].docs) for n, i in enumerate(keep)}
     merger, configured = merge(kept, identity_docs, config)
     slack = _slack_profiles(catalog)
-    words = _Vocabulary(catalog)
-    persons, person_of = _persons(merger, configured, config, seen, slack, words)
+    persons, person_of = _persons(merger, configured, config, seen, slack, words, catalog)
     doc_people: dict[str, list[DocPerson]] = defaultdict(list)
     for row, ident in zip(rows, row_identity, strict=True):
         pid = person_of.get(ident)
         if pid is not None:
-            doc_people[row["doc_id"]].append(DocPerson(pid, row["name"], row["messages"] or 0))
+            doc_people[row["doc_id"]].append(
+                DocPerson(pid, row["name"], row["messages"] or 0, row["handle"] or None)
+            )
     for person in persons:
         person.documents = sorted(
             {d for m in person.identities for d in seen[m.identity].docs},
@@ -447,6 +545,45 @@ def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
         person.messages = sum(seen[m.identity].messages for m in person.identities)
     dropped = [x for x in identities if x not in person_of]
     return Directory(persons, docs, dict(doc_people), dropped, words.common)
+
+
+def _garbled_conversations(
+    rows: list[dict[str, Any]],
+    row_identity: list[Identity],
+    kinds: dict[Identity, str],
+    words: _Vocabulary,
+) -> set[str]:
+    """Conversations whose "speakers" are mostly not names (``09:00``, ``[Issue``, ``We``,
+    ``Maybe``): a document a chat reader took for a log. What they seem to say is no
+    evidence."""
+    speakers: dict[str, set[Identity]] = defaultdict(set)
+    for row, ident in zip(rows, row_identity, strict=True):
+        if row["messages"]:
+            speakers[row["doc_id"]].add(ident)
+
+    def no_name(ident: Identity) -> bool:
+        tokens = name_tokens(ident.name)
+        return kinds[ident] == "junk" or (len(tokens) == 1 and words.common(tokens[0]))
+
+    return {
+        doc_id
+        for doc_id, found in speakers.items()
+        if len(found) >= 6 and sum(no_name(x) for x in found) * 2 >= len(found)
+    }
+
+
+def _without_messages_in(
+    garbled: set[str],
+    rows: list[dict[str, Any]],
+    row_identity: list[Identity],
+    seen: dict[Identity, _Seen],
+) -> dict[Identity, _Seen]:
+    """``seen`` with the messages of garbled conversations not counted."""
+    lost: Counter[Identity] = Counter()
+    for row, ident in zip(rows, row_identity, strict=True):
+        if row["doc_id"] in garbled:
+            lost[ident] += row["messages"] or 0
+    return {x: _Seen(v.docs, v.messages - lost[x]) for x, v in seen.items()}
 
 
 def _doc_info(row: dict[str, Any]) -> DocInfo:
@@ -490,31 +627,56 @@ def _collect(
 
 
 def _identity_kind(ident: Identity, seen: _Seen, config: PeopleConfig) -> str:
-    """``person``, ``bot``, ``group`` (a shared mailbox), ``junk`` (not a name) or
-    ``configured`` (listed under ``not_people``)."""
+    """``person`` (a candidate: it speaks, attends or authors), ``mention`` (only ever an
+    ``@name`` in text: it may join a person, and makes one only where the text shows one),
+    ``bot``, ``group`` (a shared mailbox or mailing list), ``junk`` (not a name: a link, an
+    issue or PR reference, a version, a code name, a label) or ``configured`` (listed under
+    ``not_people``)."""
     if any(spec_matches(spec, ident) for spec in config.not_people):
         return "configured"
     name = clean_name(ident.name)
-    if re.search(r"bot\b|\(bot\)", ident.name, re.I) or (
-        ident.source == "slack" and (ident.user_id or "").startswith("B")
+    if (
+        _BOT.search(ident.name.strip())
+        or _BOT.search((ident.handle or "").strip())
+        or (ident.source == "slack" and (ident.user_id or "").startswith("B"))
     ):
         return "bot"
     if fold(name) in PLACEHOLDER_NAMES | LIST_FIELDS or not (name or ident.handle or ident.email):
         return "junk"
     if ident.email:
-        local = ident.email.split("@")[0]
-        tokens = name_tokens(name)
-        shared = local in GROUP_MAILBOXES and not seen.messages
-        return "group" if shared and (not tokens or tokens[0] != local) else "person"
-    if ident.user_id or ident.handle or ident.mention:
+        return _mailbox_kind(ident, name, seen)
+    if any(not_a_name(v) for v in (ident.name, ident.handle or "") if v):
+        return "junk"
+    if ident.user_id:
         return "person"
+    if ident.mention:
+        return "junk" if looks_like_code(ident.name) or not handle_words(ident.name) else "mention"
     if "@" in name or not name_tokens(name):
         return "junk"
-    if seen.messages:
+    if seen.messages or ident.handle:  # a speaker, or a name with the handle it goes by
         words = name.split()
         lower = [w for w in words[1:] if w[:1].islower() and w not in PARTICLES]
-        return "junk" if lower or any(ch.isdigit() for ch in name) else "person"
+        return "junk" if lower or (" " in name and any(ch.isdigit() for ch in name)) else "person"
+    # a name and nothing else: an attendee, an author, a turn label
+    if looks_like_code(name):
+        return "junk"
     return "person" if looks_like_name(name) else "junk"
+
+
+def _mailbox_kind(ident: Identity, name: str, seen: _Seen) -> str:
+    """A personal address (``person``) or a group mailbox or mailing list (``group``)."""
+    local, _, domain = (ident.email or "").partition("@")
+    tokens = name_tokens(name)
+    if local in _SYSTEM_MAILBOXES:
+        return "bot"
+    if seen.messages or (tokens and tokens[0] == local):
+        return "person"
+    parts = set(re.split(r"[-_.+]", local))
+    listish = bool(parts & MAILING_LIST_WORDS) or domain.split(".")[0] in {"lists", "groups"}
+    listish = listish or any(local.endswith(w) for w in ("devel", "dev", "users", "announce"))
+    if local in GROUP_MAILBOXES or listish or "googlegroups" in domain:
+        return "group"
+    return "person"
 
 
 def _persons(
@@ -524,17 +686,24 @@ def _persons(
     seen: dict[Identity, _Seen],
     slack: dict[str, dict[str, Any]],
     words: _Vocabulary,
+    catalog: Catalog,
 ) -> tuple[list[Person], dict[Identity, str]]:
     n = len(merger.identities)
+    first_names = {
+        tokens[0]
+        for x in merger.identities
+        if not x.mention and len(tokens := name_tokens(x.name)) >= 2
+    }
     drafts = []
     for root, members in merger.groups().items():
         idents = [i for i in members if i < n]
         if not idents:
             continue
         entry = config.people[configured[root]] if root in configured else None
-        if entry is None and _is_label(merger, idents, seen, words):
+        if entry is None and _is_label(merger, idents, seen, words, first_names):
             continue
         drafts.append((idents, entry, members))
+    drafts = _vouched_drafts(drafts, merger, seen, catalog)
     drafts.sort(key=lambda d: min(merger.identities[i].label for i in d[0]))
     persons: list[Person] = []
     person_of: dict[Identity, str] = {}
@@ -554,63 +723,267 @@ def _persons(
     return persons, person_of
 
 
+def _vouched_drafts(
+    drafts: list[tuple[list[int], ConfiguredPerson | None, list[int]]],
+    merger: Merger,
+    seen: dict[Identity, _Seen],
+    catalog: Catalog,
+) -> list[tuple[list[int], ConfiguredPerson | None, list[int]]]:
+    """The drafts without the one-word names and ``@handles`` their documents do not show
+    to be people (see :func:`_lone_words_vouched`)."""
+    lone = {
+        k: word
+        for k, (idents, entry, _) in enumerate(drafts)
+        if entry is None and (word := _lone_word([merger.identities[i] for i in idents], seen))
+    }
+    if not lone:
+        return drafts
+    docs = {k: {d for i in drafts[k][0] for d in seen[merger.identities[i]].docs} for k in lone}
+    names: dict[str, set[str]] = defaultdict(set)
+    for x in merger.identities:
+        if not x.mention and (key := name_key(x.name)):
+            for doc_id in seen[x].docs:
+                names[doc_id].add(key)
+    vouched = _lone_words_vouched(catalog, lone, docs, names)
+    return [d for k, d in enumerate(drafts) if k not in lone or k in vouched]
+
+
+def _lone_word(members: list[Identity], seen: dict[Identity, _Seen]) -> tuple[str, bool] | None:
+    """``(word, mentioned)`` for a group known by one word and nothing else: no account,
+    no handle, no message, no full name (``Thomas`` alone in some notes), or only ever
+    ``@``-mentioned (``@gballet``); None for any other group."""
+    if all(x.mention for x in members):
+        names = {x.name.strip().lstrip("@") for x in members}
+        return (next(iter(names)), True) if len(names) == 1 else None
+    names = set()
+    for x in members:
+        if x.mention:
+            continue
+        tokens = name_tokens(x.name)
+        if seen[x].messages or x.user_id or x.handle or x.email or len(tokens) != 1:
+            return None
+        names.add(clean_name(x.name))
+    return (next(iter(names)), False) if len(names) == 1 else None
+
+
+_ATTENDANCE = re.compile(
+    r"\b(?:attendees?|attendance|participants|present|in attendance|who was there|people)\b",
+    re.I,
+)
+_FIELD_LINE = re.compile(r"^\W*(?P<key>[A-Za-z][\w ]{0,30}?)\W*:\s*(?P<value>.*)$")
+_PREFIX = re.compile(r"^[\s>*+•#-]*(?:\d+[.)]\s*)?(?P<prefix>[^:\n]{1,100}?)\s*:\s*\S")
+_PREFIX_WORD = re.compile(
+    r"@[\w.-]+|[A-Z][\w.'\u2019-]*|\b(?i:and|for|from|at|of|with)\b|&|\+|/|,|\([^)]*\)"
+    r"|\*\*|__|\[|\]"
+)
+_AFFILIATION_WORD = re.compile(r"\b(?:for|from|at|of|with)\s*@?$", re.I)
+_SPEECH = re.compile(r"$|[\"'\u201c(]?[^\W\d_]")
+
+
+def _lone_words_vouched(
+    catalog: Catalog,
+    lone: dict[int, tuple[str, bool]],
+    docs: dict[int, set[str]],
+    names: dict[str, set[str]],
+) -> set[int]:
+    """Which one-word names and ``@handles`` their documents show to be people: listed
+    among attendees (under an attendance heading, on an ``Attendees:`` line, or as a list
+    item of its own), an ``@handle`` that heads an update (``@ana and @bo for @team: …``,
+    not the team), or a word speaking in turns (``Thomas: …``) in a document written in
+    turns (two or more of its people head lines as ``Name: …``). An agenda item
+    (``**Housekeeping** (5 minutes)``), a table cell or a figure (``Avg: 0.2``), a field
+    (``Creator: @someone``) or an ``@handle`` in a sentence is not."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for k, doc_ids in docs.items():
+        for doc_id in doc_ids:
+            by_doc[doc_id].append(k)
+    texts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for chunk in catalog.chunks_of_documents(sorted(by_doc)):
+        texts[chunk.doc_id].append((chunk.heading, chunk.text))
+    vouched: set[int] = set()
+    for doc_id, parts in texts.items():
+        lines = [(heading, line) for heading, text in parts for line in text.splitlines()]
+        people = names.get(doc_id, set())
+        labels = {
+            key
+            for _, line in lines
+            if (match := _FIELD_LINE.match(line))
+            and _SPEECH.match(match["value"])
+            and (key := name_key(match["key"])) in people
+        }
+        for k in by_doc[doc_id]:
+            if k not in vouched and _vouched_in(lone[k], lines, len(labels) >= 2):
+                vouched.add(k)
+    return vouched
+
+
+def _vouched_in(lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: bool) -> bool:
+    word, mentioned = lone
+    name = re.escape("@" + word if mentioned else word)
+    entry = re.compile(rf"(?<![\w@#/.-]){name}(?![\w@/.-])", 0 if mentioned else re.I)
+    listed = re.compile(rf"^ {{0,3}}(?:[*+•-]|\d+[.)])\s*{name}\W{{0,2}}(?:\s*\(.*\))?\s*$")
+    # "Name: text", not "Apache: Apache supports…" (a thing described), "Avg: 0.2", a link
+    turn = re.compile(
+        rf"^\W{{0,6}}{name}\W{{0,4}}:\s*(?!{name}\b)(?:$|[\"'\u201c(]?[^\W\d_])(?!\w*://)", re.I
+    )
+    before = ""
+    listing = False  # inside an attendance list that runs on below its field line
+    for n, (heading, line) in enumerate(lines):
+        field = _FIELD_LINE.match(line)
+        if field and _ATTENDANCE.search(field["key"]):
+            listing = True
+        elif field or len(line) > 80:
+            listing = False
+        found = entry.search(line)
+        previous, before = before, line
+        if found is None:
+            continue
+        if _ATTENDANCE.search(heading) or listing:
+            return True
+        if not mentioned:
+            if in_turns and turn.match(line):
+                return True
+            continue
+        if _AFFILIATION_WORD.search(previous + " " + line[: found.start()]):
+            continue  # "@ana for @team: …": the team
+        if listed.match(line):
+            return True
+        if line.strip() == found.group(0):  # a prefix broken over short lines: "@ana", " and "…
+            following = [text for _, text in lines[n + 1 : n + 6]]
+            end = next((k for k, text in enumerate(following) if ":" in text), None)
+            if end is None or any(len(text.strip()) > 40 for text in following[:end]):
+                continue
+            line = " ".join([line, *following[: end + 1]])
+        prefix = _PREFIX.match(line)
+        if (
+            prefix
+            and found.start() < prefix.end("prefix")
+            and not _PREFIX_WORD.sub("", prefix["prefix"]).strip()
+        ):
+            return True
+    return False
+
+
+_WORD = re.compile(r"(?<![\w./-])[A-Za-z][a-z'-]*[a-z](?![\w/])")
+_MID_SENTENCE = re.compile(r"[a-z,;] $")
+
+
 class _Vocabulary:
     """Words that notes and memos write in lower case, words that recur in document titles,
-    and words written before ``team``, ``client`` or ``release``: a bold ``**Delayed
-    Execution**:``, an agenda ``Bedrock:`` or a ``Prysm:`` update is not a person.
-    (Case is counted in notes and memos only: transcripts and chat write names in lower
-    case too.)"""
+    words written before ``team``, ``client`` or ``release``, affiliations written in
+    brackets after a person's name (``Rob Wu (Mozilla)``), and words that start section
+    headings: a bold ``**Delayed Execution**:``, an agenda ``Bedrock:``, a ``Prysm:``
+    update, an ``Apple`` attendee or a ``Housekeeping:`` item is not a person. (Case is
+    counted in notes and memos only: transcripts and chat write names in lower case too.)"""
 
     SAMPLE = 3000
     ORGANIZATION = re.compile(
         r"\b([A-Za-z][\w-]*)\s+(?i:teams?|clients?|devs|developers|nodes?|releases?"
-        r"|implementation|codebase|repo|version)\b"
+        r"|implementation|codebase|repo|version|browsers?|engineers?|products?|inc|corp"
+        r"|foundation|project|company)\b"
+    )
+    AFFILIATION = re.compile(
+        r"\b[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){1,3}\s*\(([A-Z][^()\n]{1,60})\)"
     )
 
     def __init__(self, catalog: Catalog) -> None:
         self.lower: Counter[str] = Counter()
         self.upper: Counter[str] = Counter()
         self.organizations: Counter[str] = Counter()
+        self.affiliations: Counter[str] = Counter()
         for text in catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo")):
-            text = re.sub(r"https?://\S+|[\w.+-]*@[\w.-]+|`[^`]*`", " ", text)
-            for word in re.findall(r"(?<![\w./-])[A-Za-z][a-z'-]*[a-z](?![\w/])", text):
-                (self.lower if word[0].islower() else self.upper)[word.lower()] += 1
+            for match in self.AFFILIATION.finditer(text):
+                for part in re.split(r"[,/;&]|\s+and\s+", match.group(1)):
+                    tokens = name_tokens(part)
+                    if 1 <= len(tokens) <= 3:
+                        self.affiliations[" ".join(tokens)] += 1
+            # links, addresses, code and bracketed tags (``[rob]`` is a speaker, not a word)
+            text = re.sub(r"https?://\S+|[\w.+-]*@[\w.-]+|`[^`]*`|\[[^\]\n]{1,40}\]", " ", text)
+            for match in _WORD.finditer(text):
+                word = match.group(0)
+                if word[0].islower():
+                    self.lower[word.lower()] += 1
+                elif _MID_SENTENCE.search(text, max(0, match.start() - 3), match.start()):
+                    self.upper[word.lower()] += 1  # capitalised mid-sentence, as names are
         for text in catalog.sample_chunk_texts(self.SAMPLE, KINDS):
             self.organizations.update(fold(m) for m in self.ORGANIZATION.findall(text))
         self.titles: Counter[str] = Counter()
         for title in catalog.document_titles():
             self.titles.update(set(name_tokens(title.replace("-", " "))))
+        self.headings: Counter[str] = Counter()
+        for heading in catalog.chunk_headings():
+            for part in heading.split(" > "):
+                tokens = name_tokens(part)
+                if tokens:
+                    self.headings[tokens[0]] += 1
 
     def common(self, word: str) -> bool:
-        """Written in lower case at least as often as capitalised (``target``, not ``George``)."""
+        """Written in lower case at least as often as capitalised in mid-sentence
+        (``target``, ``maybe``; not ``George``)."""
         forms = {word, word[:-1] if word.endswith("s") and len(word) > 3 else word}
         lower = sum(self.lower[w] for w in forms)
         return lower >= 1 and lower >= sum(self.upper[w] for w in forms)
 
+    def organization(self, tokens: list[str], first_names: set[str]) -> bool:
+        """A team, product or organization's name: its first or last word is written
+        before ``team``, ``release``…, or the whole name is written in brackets after
+        people's names and is no one's first name (``Google (Devlin, Oliver)`` does not
+        make Devlin an organization)."""
+        whole = " ".join(tokens)
+        return bool(
+            self.organizations[tokens[0]]
+            or self.organizations[tokens[-1]]
+            or (self.affiliations[whole] and whole not in first_names)
+        )
+
+    def label(self, word: str) -> bool:
+        """A word that starts a section heading (``Housekeeping``, ``Intro: goals``)."""
+        return self.headings[word] > 0
+
 
 def _is_label(
-    merger: Merger, idents: list[int], seen: dict[Identity, _Seen], words: _Vocabulary
+    merger: Merger,
+    idents: list[int],
+    seen: dict[Identity, _Seen],
+    words: _Vocabulary,
+    first_names: set[str],
 ) -> bool:
-    """A group that is a label, not a person: no account, no message written, and only
-    ever named by a common word (``Target``, ``Metrics Dashboard``), by a word of several
-    titles that appears in one document only (``Burrow``), by a word that names a team or
-    a product (``Prysm team``, ``Geth release``), or by nothing but an e-mail address
+    """A group that is not a person: only ever ``@``-mentioned as a code name
+    (``@dataclass``); or with no account, no message written, no handle declared next to a
+    name, and only ever named by common words (``Target``, ``Metrics Dashboard``), by a
+    word of several titles that appears in one document only (``Burrow``), by a word that
+    names a team, a product or an organization (``Prysm team``, ``Geth release``, ``Rob Wu
+    (Mozilla)``), by a word that starts headings, or by nothing but an e-mail address
     nobody wrote from."""
-    members = [merger.identities[i] for i in idents]
-    if any(seen[x].messages or x.user_id or x.handle or x.mention for x in members):
+    members = [x for x in (merger.identities[i] for i in idents) if not x.mention]
+    if not members:
+        return any(looks_like_code(x.name) for x in (merger.identities[i] for i in idents))
+    if any(_speaks_or_declared(x, seen[x]) for x in members):
         return False
     names = [name_tokens(x.name) for x in members if x.name and "@" not in x.name]
     if not names:
         return True  # a mailing list or a bare recipient address
     if any(x.email for x in members):
         return False
-    if all(words.organizations[tokens[0]] or words.organizations[tokens[-1]] for tokens in names):
+    if all(words.organization(tokens, first_names) for tokens in names):
         return True
     full = [tokens for tokens in names if len(tokens) >= 2]
-    if full:
-        return all(words.common(tokens[-1]) for tokens in full)
+    if full:  # "Metrics Dashboard", "New Issues"; not "Jack Steam"
+        return all(all(words.common(t) for t in tokens if t not in PARTICLES) for tokens in full)
     once = len({d for x in members for d in seen[x].docs}) < 2
-    return all(words.common(t[0]) or (once and words.titles[t[0]] >= 2) for t in names)
+    return all(
+        words.common(t[0]) or words.label(t[0]) or (once and words.titles[t[0]] >= 2) for t in names
+    )
+
+
+def _speaks_or_declared(ident: Identity, seen: _Seen) -> bool:
+    """Strong evidence of a person: messages written, an account, or a handle declared next
+    to a full name. (A bare speaker tag in some minutes, ``[firefox]``, or a citation
+    label, ``[wheel]``, is no stronger than a name alone; an address only ever written to
+    needs a name.)"""
+    if seen.messages or ident.user_id:
+        return True
+    return bool(ident.handle) and name_key(ident.handle) != name_key(ident.name)
 
 
 def _canonical_name(members: list[Identity], seen: dict[Identity, _Seen]) -> str:

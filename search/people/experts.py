@@ -6,10 +6,13 @@ Four models (after Balog et al.), compared by ``watercooler eval-experts --compa
     Retrieve the passages about the topic (keyword and dense legs fused by reciprocal
     rank, as search does, but keeping every matching chunk), then credit the people
     associated with each passage by how they are associated: the author of a line that
-    matches weighs most (a chat message, a transcript turn, a ``- [ ] Priya:`` action item
-    or ``**Kenji**:`` line in notes), then a sentence that names them, having spoken in the
-    passage, starting the thread, and last being merely present (attendee, recipient).
-    Credit is weighted by the passage's relevance and by recency.
+    matches weighs most (a chat message, a transcript turn, a ``[rob]`` speaker tag, a
+    ``- [ ] Priya:`` action item or ``**Kenji**:`` line in notes, an agenda item they
+    created, a memo they wrote), a line matching more by the topic's rarer words (IDF);
+    then having spoken in the passage; a sentence that names them counts less (what others
+    say of someone is weaker evidence than what they say), starting the thread a little,
+    and being merely present (attendee, recipient) least. Credit is weighted by the
+    passage's relevance and by recency.
 ``profile`` (profile-centric, words)
     Each person is the text of their own lines and of the sentences that name them;
     persons are ranked by BM25 of the topic against that text (counts weighted by
@@ -24,7 +27,9 @@ Four models (after Balog et al.), compared by ``watercooler eval-experts --compa
 
 Expertise fades: evidence loses half its weight every ``half_life_days`` (default from
 ``WATERCOOLER_EXPERTISE_HALF_LIFE_DAYS``), counted back from the newest document in the
-store. The ``k`` best are listed with people who left after current staff. Only documents
+store, down to a tenth (:data:`DECAY_FLOOR`) and no further, so that the owners of an
+archive's older topics stay findable; undated evidence weighs what the median dated
+document does. The ``k`` best are listed with people who left after current staff. Only documents
 the ``visible`` predicate accepts count (every document, until access rules exist).
 """
 
@@ -58,12 +63,14 @@ DEFAULT_MODEL = "combined"
 WEIGHTS = {"document": 0.5, "profile": 0.2, "embedding": 0.3}
 RELEVANCE_POWER = 3.0  # a passage's weight: (its fused score / the best one) ** this
 DAY = 86400.0
+# Old evidence fades to this share and no further: an archive's old owners stay findable.
+DECAY_FLOOR = 0.1
 
 # How much one passage credits a person, by association.
 W_SAID_MATCH = 1.0  # wrote or owns a line that matches the topic
-W_NAMED_MATCH = 0.6  # named in a sentence that matches
+W_NAMED_MATCH = 0.45  # named in a sentence that matches (what others say of someone)
 W_SAID = 0.35  # spoke in the passage
-W_NAMED = 0.25  # named in the passage
+W_NAMED = 0.15  # named in the passage
 W_STARTER = 0.15  # started the thread (added)
 W_PRESENT = 0.08  # attendee, recipient, member of the conversation
 # A line this short that does not mention the topic (":tada:", "— Sofia") is not quoted;
@@ -201,7 +208,15 @@ class ExpertFinder:
             raise ValueError(f"model: unknown {model!r}; use one of {', '.join(MODELS)}")
         self.store.require_content()
         directory = self.directory
-        decay = _Decay(directory.newest, half_life_days or self.half_life_days)
+        half_life = half_life_days or self.half_life_days
+        decay = directory.derived(
+            f"decay:{half_life}",
+            lambda: _Decay(
+                directory.newest,
+                half_life,
+                [d.created for d in directory.docs.values() if d.created],
+            ),
+        )
         filters = filters or Filters()
         vector = self.store.embedder.embed_query(topic)
         parts: dict[str, dict[str, _Credit]] = {}
@@ -239,6 +254,7 @@ class ExpertFinder:
         top = max(fused.values())
         terms = query_terms(topic)
         patterns = [term_pattern(t) for t in terms]
+        weights = self._term_weights(terms)
         credits: dict[str, _Credit] = defaultdict(_Credit)
         for chunk_id, score in fused.items():
             chunk = rows.get(chunk_id)
@@ -249,9 +265,17 @@ class ExpertFinder:
                 continue
             weight = (score / top) ** RELEVANCE_POWER * decay(chunk.start_ts or doc.created)
             part = attribute(chunk, directory)
-            for pid, amount, quote in _associations(part, patterns):
+            for pid, amount, quote in _associations(part, patterns, weights):
                 credits[pid].add(doc.doc_id, weight * amount, _Passage(doc, chunk, quote, terms))
         return dict(credits)
+
+    def _term_weights(self, terms: list[str]) -> list[float]:
+        """How specific each topic term is: its IDF over the store's chunks, so that a line
+        with the topic's rare words (``clickjacking``) counts more than one with its common
+        ones (``extensions``)."""
+        total = self.store.catalog.chunk_total()
+        counts = self.store.catalog.phrase_chunk_counts(terms)
+        return [math.log((total + 1) / (counts.get(t, 0) + 1)) + 0.01 for t in terms]
 
     def _passages(self, topic: str, vector: list[float], filters: Filters) -> dict[str, float]:
         """chunk id -> reciprocal-rank score over the keyword and dense legs."""
@@ -261,14 +285,14 @@ class ExpertFinder:
 
 
 def _associations(
-    part: Attribution, patterns: list[re.Pattern[str]]
+    part: Attribution, patterns: list[re.Pattern[str]], weights: list[float] | None = None
 ) -> list[tuple[str, float, str | None]]:
     """(person id, credit, their best line) for everyone a passage associates."""
     found = []
     for pid in part.said.keys() | part.named.keys():
         said, named = part.said.get(pid, []), part.named.get(pid, [])
-        said_match, said_line = _best_line(said, patterns)
-        named_match, named_line = _best_line(named, patterns)
+        said_match, said_line = _best_line(said, patterns, weights)
+        named_match, named_line = _best_line(named, patterns, weights)
         share = min(1.0, 3 * len(said) / max(part.lines, 1))
         amount = max(
             W_SAID_MATCH * said_match,
@@ -286,20 +310,28 @@ def _associations(
     return found
 
 
-def _best_line(lines: list[str], patterns: list[re.Pattern[str]]) -> tuple[float, str | None]:
-    """The share of topic terms in the best of ``lines``, and its best sentences."""
+def _best_line(
+    lines: list[str], patterns: list[re.Pattern[str]], weights: list[float] | None = None
+) -> tuple[float, str | None]:
+    """The (IDF-weighted) share of topic terms in the best of ``lines``, and its best
+    sentences."""
     if not lines:
         return 0.0, None
     if not patterns:
         return 0.0, lines[0]
     # the line with most topic terms; among equals the fullest (not a bare ":tada:")
-    scored = [(_overlap(line, patterns), min(len(line), 200), line) for line in lines]
+    scored = [(_overlap(line, patterns, weights), min(len(line), 200), line) for line in lines]
     best = max(scored, key=lambda s: s[:2])
     return best[0], _best_sentences(best[2], patterns)
 
 
-def _overlap(text: str, patterns: list[re.Pattern[str]]) -> float:
-    return sum(1 for p in patterns if p.search(text)) / len(patterns)
+def _overlap(
+    text: str, patterns: list[re.Pattern[str]], weights: list[float] | None = None
+) -> float:
+    if weights is None:
+        return sum(1 for p in patterns if p.search(text)) / len(patterns)
+    found = sum(w for p, w in zip(patterns, weights, strict=True) if p.search(text))
+    return found / (sum(weights) or 1.0)
 
 
 def _best_sentences(text: str, patterns: list[re.Pattern[str]], width: int = 240) -> str:
@@ -344,24 +376,33 @@ class _Passage:
 
 
 class _Decay:
-    """Weight of evidence at a time: halves every ``half_life_days`` before ``newest``."""
+    """Weight of evidence at a time: halves every ``half_life_days`` before ``newest``, down
+    to :data:`DECAY_FLOOR`; evidence of unknown date weighs what the median dated document
+    does (not more than any of them)."""
 
-    def __init__(self, newest: float | None, half_life_days: float) -> None:
+    def __init__(
+        self, newest: float | None, half_life_days: float, dated: list[float] | None = None
+    ) -> None:
         self.newest = newest
         self.half_life = half_life_days * DAY
+        weights = sorted(self._weight(t) for t in dated or [])
+        self.unknown = weights[len(weights) // 2] if weights else 1.0
+
+    def _weight(self, ts: float) -> float:
+        if self.newest is None:
+            return 1.0
+        return max(DECAY_FLOOR, 0.5 ** (max(0.0, self.newest - ts) / self.half_life))
 
     def __call__(self, ts: float | None) -> float:
-        if ts is None or self.newest is None:
-            return 1.0
-        return 0.5 ** (max(0.0, self.newest - ts) / self.half_life)
+        return self.unknown if ts is None else self._weight(ts)
 
     def of(self, ts: np.ndarray) -> np.ndarray:
-        """The weights of many times at once (an unknown time, NaN, weighs 1)."""
+        """The weights of many times at once (an unknown time, NaN, weighs :attr:`unknown`)."""
         if self.newest is None:
             return np.ones_like(ts)
         with np.errstate(invalid="ignore"):
             weights = 0.5 ** (np.clip(self.newest - ts, 0.0, None) / self.half_life)
-        return np.where(np.isnan(ts), 1.0, weights)
+        return np.where(np.isnan(ts), self.unknown, np.maximum(weights, DECAY_FLOOR))
 
 
 # ---------------------------------------------------------------------------- profiles

@@ -34,7 +34,7 @@ def fold(text: str) -> str:
 
 def clean_name(raw: str) -> str:
     """A label as a display name: remarks in brackets and stray punctuation removed."""
-    name = re.split(r"\s*[(\[<|]|\s+[-\u2013\u2014]\s+", raw.strip(), maxsplit=1)[0]
+    name = re.split(r"\s*[(\[<]|\s+\|\s*|\s+[-\u2013\u2014]\s+", raw.strip(), maxsplit=1)[0]
     return " ".join(name.strip(" \t.:;,*_\"'()[]<>|").split())
 
 
@@ -43,9 +43,12 @@ def display_name(raw: str) -> str:
     name = clean_name(raw)
     if name.count(",") == 1 and "@" not in name:
         last, first = (part.strip() for part in name.split(","))
-        if first and last:
+        if first and last and not _SUFFIX.fullmatch(first):
             name = f"{first} {last}"
     return name
+
+
+_SUFFIX = re.compile(r"(?:jr|sr|ii|iii|iv|phd|md|esq)\.?", re.I)
 
 
 def name_tokens(raw: str) -> list[str]:
@@ -58,7 +61,7 @@ def name_tokens(raw: str) -> list[str]:
         name = name.split("@", 1)[0]
     if name.count(",") == 1:
         last, first = name.split(",")
-        name = f"{first} {last}"
+        name = last if _SUFFIX.fullmatch(first.strip()) else f"{first} {last}"
     name = re.sub(r"[._]+|(?<=\w)-(?=\w)", " ", fold(name)) if " " not in name else fold(name)
     return re.findall(r"[^\W\d_][\w'-]*", name)
 
@@ -71,6 +74,13 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "person"
 
 
+def handle_words(handle: str) -> list[str]:
+    """The words a handle spells: ``priya.raman``, ``priya_raman`` and ``PriyaRaman`` give
+    ``["priya", "raman"]``; ``jrandom`` gives ``["jrandom"]``."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", handle.strip().lstrip("@"))
+    return name_tokens(spaced.replace(" ", "."))
+
+
 def looks_like_name(raw: str) -> bool:
     """1-4 capitalised words without digits (``Luis Ortega``, ``Chloé``), not a label."""
     name = clean_name(raw)
@@ -78,6 +88,43 @@ def looks_like_name(raw: str) -> bool:
     if not 1 <= len(words) <= 4 or any(ch.isdigit() for ch in name):
         return False
     return all(w in PARTICLES or (w[0].isupper() and w[0].isalpha()) for w in words)
+
+
+# What a label is when it is not a person: a link, a reference, a version, a code name.
+_URL = re.compile(r"://|^www\.|\]\(|\.(?:com|org|net|io|dev|html?|md|py|rst|txt)\b", re.I)
+_REFERENCE = re.compile(
+    r"^\W*(?:issues?|prs?|pull(?: request)?|bugs?|tickets?|peps?|rfcs?|eips?|commits?|patch(?:es)?"
+    r"|changesets?|proposals?|prop|cves?|gh|mr)\W*(?:\d|$)|^\W*#\d|^\W*[A-Z]{2,5}-\d+\b",
+    re.I,
+)
+_VERSION = re.compile(r"^\W*v?\d+(?:[._]\d+)+\w*$|^\W*v\d+\b", re.I)
+_CODE = re.compile(
+    r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # dotted: functools.wraps
+    r"|^[a-z]+(?:_[a-z0-9]+)+$"  # snake_case: type_check_only
+    r"|^[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception|Warning)$"  # OverflowError
+    r"|[(){}=<>\\]"
+)
+
+
+def not_a_name(raw: str) -> str | None:
+    """Why a label cannot be a person's name (``url``, ``reference``, ``version``), or None:
+    ``[Issue 31](…)``, ``PR 529``, ``#123``, ``https://…``, ``v1.2.3``, ``0.9.38``."""
+    text = raw.strip()
+    if not text:
+        return "empty"
+    if _URL.search(text) and not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
+        return "url"
+    if _REFERENCE.search(text):
+        return "reference"
+    if _VERSION.search(text):
+        return "version"
+    return None
+
+
+def looks_like_code(raw: str) -> bool:
+    """A programming name rather than a person's: ``functools.wraps``, ``type_check_only``,
+    ``OverflowError``, ``f()``."""
+    return bool(_CODE.search(raw.strip().lstrip("@")))
 
 
 # ---------------------------------------------------------------------------- identities

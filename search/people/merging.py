@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from search.people.identities import Identity, name_tokens
+from search.people.identities import Identity, fold, handle_words, name_tokens
 from search.people.people_file import PeopleConfig, spec_matches
 
 
@@ -67,16 +67,19 @@ class Merger:
 
 
 def _full_keys(ident: Identity) -> list[tuple[str, str]]:
-    """(key, reason) for the multi-word names this identity carries."""
+    """(key, reason) for the multi-word names this identity carries (a handle or an
+    ``@mention`` that spells words, ``priya.raman`` or ``EmiliaPaz``, counts as one; a
+    nick, a name that is its handle, is a handle)."""
     keys = []
+    nick = ident.mention or (bool(ident.handle) and ident.name.strip() == ident.handle.strip())
     for value, reason in (
-        (ident.name, "name"),
-        (ident.handle, "handle"),
+        (None if nick else ident.name, "name"),
+        (ident.handle or (ident.name if ident.mention else None), "handle"),
         ((ident.email or "").split("@")[0], "email local part"),
     ):
         if not value or (reason == "name" and "@" in value and " " not in value):
             continue
-        tokens = name_tokens(value)
+        tokens = handle_words(value) if ident.mention and reason == "handle" else name_tokens(value)
         if len(tokens) >= 2:
             keys.append((" ".join(tokens), reason))
     return keys
@@ -88,6 +91,15 @@ def _single_token(ident: Identity) -> str | None:
         return None
     tokens = name_tokens(ident.name or ident.handle or "")
     return tokens[0] if len(tokens) == 1 else None
+
+
+def _bare_handle(ident: Identity) -> str | None:
+    """The handle a name-less identity goes by: an ``@mention``, a speaker tag, an IRC nick,
+    or a one-word name; None for an identity with a full name or an account."""
+    if ident.email or ident.user_id or _full_keys(ident):
+        return None
+    value = ident.handle or ident.name
+    return fold(value.strip().lstrip("@")) if value and " " not in value.strip() else None
 
 
 def merge(
@@ -107,6 +119,7 @@ def merge(
         merger, {i: [(x.email.casefold(), "email")] for i, x in enumerate(identities) if x.email}
     )
     _merge_by_key(merger, {i: _full_keys(x) for i, x in enumerate(identities)}, strict=True)
+    _merge_declared_handles(merger, identities, identity_docs)
     _merge_single_words(merger, identities, config)
     _merge_first_names(merger, identities, identity_docs, config)
     configured = {}
@@ -139,8 +152,9 @@ def _merge_by_key(
 
 
 def _first_names(identities: list[Identity], config: PeopleConfig) -> set[str]:
-    """First names of everyone known by a full name."""
-    found = {key.split()[0] for x in identities for key, _ in _full_keys(x)}
+    """First names of everyone known by a full name (a handle's first word, ``mihi`` of
+    ``mihi_backup``, is no first name)."""
+    found = {key.split()[0] for x in identities for key, why in _full_keys(x) if why != "handle"}
     found |= {t[0] for t in (name_tokens(p.name) for p in config.people) if len(t) >= 2}
     return found
 
@@ -155,6 +169,34 @@ def _merge_single_words(merger: Merger, identities: list[Identity], config: Peop
         if token is not None and token not in firsts:
             keys[i] = [(token, "handle" if ident.handle or ident.mention else "name")]
     _merge_by_key(merger, keys, strict=True)
+
+
+def _merge_declared_handles(
+    merger: Merger, identities: list[Identity], identity_docs: dict[int, set[str]]
+) -> None:
+    """Join a bare handle (``@zombie``, a ``[rob]`` tag, an IRC nick) to the one person who
+    declared it next to their name (an attendee ``Rob Wu @rob``, a tag the minutes resolved
+    to ``Rob Wu``): among the people of the same document first, else in the directory."""
+    declared: dict[str, set[int]] = defaultdict(set)
+    doc_members: dict[str, set[int]] = defaultdict(set)
+    for i, ident in enumerate(identities):
+        for doc in identity_docs.get(i, ()):
+            doc_members[doc].add(i)
+        if ident.handle and not ident.mention and len(name_tokens(ident.name)) >= 2:
+            declared[fold(ident.handle.strip().lstrip("@"))].add(i)
+    if not declared:
+        return
+    for i, ident in enumerate(identities):
+        handle = _bare_handle(ident)
+        if handle is None or handle not in declared:
+            continue
+        candidates = {merger.find(c) for c in declared[handle]}
+        nearby = {merger.find(m) for d in identity_docs.get(i, ()) for m in doc_members[d]}
+        choice = _only(candidates & nearby)
+        if choice is None and not candidates & nearby:
+            choice = _only(candidates)
+        if choice is not None:
+            merger.union(choice, i, "declared handle", strict=True)
 
 
 def _merge_first_names(

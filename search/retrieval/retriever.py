@@ -14,7 +14,7 @@ from search.retrieval.facets import count_facets, day_of
 from search.retrieval.places import LINE_LOCATOR, answer_shape, locate, place, term_weights
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
-from search.retrieval.terms import proximity, query_terms, term_pattern
+from search.retrieval.terms import proximity, search_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
@@ -103,7 +103,7 @@ class Retriever:
             raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
         filters = filters or Filters()
         self.store.require_content()
-        terms = query_terms(query)
+        terms = search_terms(query)
         ranked, named = self._ranked(query, max(self.candidates, k * 5), filters, mode)
         best: dict[str, tuple[ChunkRow, float]] = {}
         for row, score in ranked:
@@ -160,7 +160,7 @@ class Retriever:
         self, query: str, depth: int, filters: Filters, mode: str
     ) -> tuple[list[tuple[ChunkRow, float]], list[str]]:
         """Chunks with their scores, best first, and the people the query names."""
-        terms = query_terms(query)
+        terms = search_terms(query)
         scores, top = self._blend(query, terms, depth, filters, mode)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         rows = self.store.catalog.chunks(ranked)

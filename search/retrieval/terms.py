@@ -18,6 +18,21 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w and w not in STOPWORDS))
 
 
+def search_terms(query: str) -> list[str]:
+    """:func:`query_terms`, and the number of an identifier joined to a name by a hyphen
+    (``eip-7688`` also looks for ``7688``: minutes write ``EIP7688``, ``EIP 7688`` and
+    just ``7688``)."""
+    terms = query_terms(query)
+    extra = [
+        part
+        for term in terms
+        if "-" in term
+        for part in term.split("-")
+        if part.isdigit() and len(part) >= 2
+    ]
+    return list(dict.fromkeys(terms + extra))
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
     """Words that start like ``term`` (a crude stem, as the porter index matches them)."""
     stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]

@@ -87,12 +87,30 @@ def test_long_meeting_windows_share_at_most_a_quarter_and_embed_what_was_said(
         assert embedder.count_tokens(chunk.embed_text) <= embedder.max_tokens - 2
         assert chunk.text.splitlines()[0].startswith("nick")
         body = chunk.embed_text.split("\n", 1)[1]
-        assert not any(line.startswith("nick") for line in body.splitlines())
+        assert not any(line.startswith("nick") for line in body.splitlines())  # handles go
     for before, after in itertools.pairwise(chunks):
         shared = [line for line in after.text.splitlines() if line in before.text.splitlines()]
         size = sum(embedder.count_tokens(line) + 1 for line in shared)
         assert shared and size <= chunker.budget // 4
     assert len({c.locator for c in chunks}) == len(chunks)
+
+
+def test_full_names_stay_in_the_embedded_text(chunker: Chunker) -> None:
+    record = conversation([message("Priya Shah", "Release moves to May.", 0, 1)])
+    assert chunker.chunk(record)[0].embed_text.endswith("\nPriya Shah: Release moves to May.")
+
+
+def test_back_channel_turns_stay_out_of_the_embedding(chunker: Chunker) -> None:
+    record = conversation(
+        [
+            message("zzz", "ok", 0, 1),
+            message("str4d", "the reseed servers moved to the new host", 1, 2),
+            message("zzz", "lol", 2, 3),
+        ]
+    )
+    chunk = chunker.chunk(record)[0]
+    assert chunk.text == "zzz: ok\nstr4d: the reseed servers moved to the new host\nzzz: lol"
+    assert chunk.embed_text.split("\n", 1)[1] == "the reseed servers moved to the new host"
 
 
 def test_a_thread_that_fits_the_model_stays_whole(chunker: Chunker) -> None:

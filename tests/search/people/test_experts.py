@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from api import cli
 from api.cli.experts import eval_experts as eval_experts_cli
 from api.cli.experts import experts as experts_cli
 from search.people.evaluation import evaluate, load_topics, score_topic
-from search.people.experts import MODELS, ExpertFinder
+from search.people.experts import DECAY_FLOOR, MODELS, ExpertFinder, _Decay
 from search.store.filters import Filters
 from search.store.settings import Settings
 from search.store.store import Store
@@ -79,7 +80,8 @@ def test_people_who_left_are_shown_below_current_staff(finder: ExpertFinder) -> 
 
 
 def test_recent_evidence_counts_more(finder: ExpertFinder) -> None:
-    """Tomás owned on-call until June, Felix after: a short half-life favours Felix."""
+    """Tomás owned on-call until June, Felix after: a short half-life favours Felix (his
+    older evidence keeps a tenth of its weight, so the effect is bounded)."""
 
     def ratio(half_life: float) -> float:
         scores = {
@@ -90,7 +92,21 @@ def test_recent_evidence_counts_more(finder: ExpertFinder) -> None:
         }
         return scores["Felix Amsel"] / scores["Tomás Herrera"]
 
-    assert ratio(30) > 1.5 * ratio(100_000)
+    assert ratio(60) > ratio(30) > ratio(100_000)
+    assert ratio(60) > 1.15 * ratio(100_000)
+
+
+def test_old_evidence_fades_to_a_floor_and_undated_evidence_weighs_the_median() -> None:
+    day = 86400.0
+    newest = 1_000 * day
+    dated = [newest, newest - 180 * day, newest - 360 * day, newest - 20 * 365 * day]
+    decay = _Decay(newest, 180, dated)
+    assert decay(newest) == 1.0
+    assert decay(newest - 180 * day) == pytest.approx(0.5)
+    assert decay(newest - 20 * 365 * day) == DECAY_FLOOR  # an archive's owner stays findable
+    assert decay(None) == pytest.approx(0.5)  # the median of the dated documents' weights
+    times = np.array([newest, newest - 360 * day, np.nan])
+    assert decay.of(times).tolist() == pytest.approx([1.0, 0.25, 0.5])
 
 
 def test_filters_restrict_the_evidence(finder: ExpertFinder, sample_store: Store) -> None:

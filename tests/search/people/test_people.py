@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from search.people.attribution import attribute
 from search.people.directory import Directory, build_directory, directory_for
 from search.people.identities import name_key
 from search.people.people_file import PeopleFileError, load_people_config
@@ -237,7 +238,7 @@ def test_a_team_or_product_named_like_a_person_is_not_one(catalog: Catalog) -> N
             f"call{n}",
             [{"name": "Prysm"}, {"name": "Tony"}, {"name": "Ann Lu"}],
             NOTES,
-            text="Prysm: shipped the fix. Tony: reviewed it. The Prysm team releases Friday.",
+            text="Prysm: shipped the fix.\nTony: reviewed it.\nAnn Lu: the Prysm team ships.",
             title=f"Client call {n}",
         )
     directory = build(catalog)
@@ -289,6 +290,205 @@ def test_a_wrong_merge_is_split_by_configuration(catalog: Catalog, tmp_path: Pat
     sides = [{m.identity.label for m in p.identities} for p in split.persons.values()]
     assert {"Alex Kim <alex@a.com>", "Alex Kim"} in sides  # a bare name joins the first side
     assert {"Alex Kim <alex@b.com>"} in sides
+
+
+def test_links_references_versions_and_code_names_are_not_people(catalog: Catalog) -> None:
+    notes = [
+        {"name": "Ann Lu"},
+        {"name": "[Issue 31](https://github.com/o/r/issues/31)"},
+        {"name": "PR 529"},
+        {"name": "0.9.38"},
+        {"name": "functools.wraps"},
+        {"name": "OverflowError"},
+        {"name": "https://example.org/notes"},
+    ]
+    add_doc(catalog, "n", notes, NOTES)
+    irc = [{"name": "[Issue", "handle": "[Issue", "messages": 3}, {"name": "zzz", "messages": 9}]
+    add_doc(catalog, "i", irc, ("chat", "chatlog"))
+    mail = [
+        {"name": "Guido van Rossum", "email": "guido@python.org", "messages": 1},
+        {"name": "", "email": "python-dev@python.org"},
+        {"name": "distutils-sig", "email": "distutils-sig@python.org"},
+    ]
+    add_doc(catalog, "m", mail, MAIL)
+    relay = [{"name": "iRelay", "handle": "iRelay", "messages": 30}, {"name": "zzz", "messages": 2}]
+    add_doc(catalog, "r", relay, ("chat", "chatlog"))
+    directory = build(catalog)
+    assert sorted(p.name for p in directory.persons.values()) == [
+        "Ann Lu",
+        "Guido van Rossum",
+        "zzz",
+    ]
+
+
+def test_mentions_join_a_person_but_never_make_one(catalog: Catalog) -> None:
+    add_doc(catalog, "a", [{"name": "Tomislav Jovanovic", "handle": "zombie"}], NOTES)
+    text = (
+        "Ping @zombie in chat if Zoom breaks.\n"
+        "@ana and @bo for @acme_team: shipped the parser.\n"
+        "The @supports rule and @dataclass are unrelated.\n"
+        "@carol suggested a flag."
+    )
+    mentioned = [{"name": "Ann Lu"}] + [
+        {"name": "@" + h} for h in ("zombie", "ana", "bo", "acme_team", "supports", "carol")
+    ]
+    add_doc(catalog, "b", mentioned, NOTES, text=text)
+    directory = build(catalog)
+    names = sorted(p.name for p in directory.persons.values())
+    assert names == ["Ann Lu", "Tomislav Jovanovic", "ana", "bo"]
+    tomislav = person_of(directory, "Tomislav Jovanovic")
+    assert reasons(directory, tomislav)["@zombie"] == "declared handle"
+
+
+def test_a_handle_declared_next_to_a_name_merges_with_it(catalog: Catalog) -> None:
+    add_doc(catalog, "a", [{"name": "Rob Wu", "handle": "rob"}, {"name": "Ann Lu"}], NOTES)
+    add_doc(catalog, "b", [{"name": "Theresa O'Connor", "handle": "hober"}], NOTES)
+    add_doc(catalog, "c", [{"name": "David Johnson", "handle": "david"}], NOTES)
+    add_doc(catalog, "d", [{"name": "David Li", "handle": "david"}, {"name": "Ann Lu"}], NOTES)
+    # later minutes name them by the handle alone
+    add_doc(catalog, "e", [{"name": "hober", "handle": "hober"}, {"name": "rob", "handle": "rob"}])
+    add_doc(catalog, "f", [{"name": "David Li"}, {"name": "david", "handle": "david"}], NOTES)
+    add_doc(catalog, "g", [{"name": "@EmiliaPaz"}, {"name": "Emilia Paz"}], NOTES)
+    directory = build(catalog)
+    hober = person_of(directory, "Theresa O'Connor")
+    assert reasons(directory, hober)["hober"] == "declared handle"
+    assert person_of(directory, "rob") == person_of(directory, "Rob Wu")
+    # "david" is declared by two people: in f it is the David who is there
+    assert person_of(directory, "david") == person_of(directory, "David Li")
+    assert person_of(directory, "David Johnson") != person_of(directory, "David Li")
+    # a handle that spells the name
+    emilia = reasons(directory, person_of(directory, "Emilia Paz"))
+    assert set(emilia) == {"@EmiliaPaz", "Emilia Paz"} and "handle" in emilia.values()
+
+
+def test_organizations_written_after_names_are_not_people(catalog: Catalog) -> None:
+    attendees = [
+        {"name": "Rob Wu"},
+        {"name": "Kiara Rose"},
+        {"name": "Devlin Cronin"},
+        {"name": "Apple"},
+        {"name": "Devlin"},
+    ]
+    text = "Attendees:\n1. Rob Wu (Mozilla)\n2. Kiara Rose (Apple)\nGoogle Chrome (Devlin, Oliver)"
+    add_doc(catalog, "n", attendees, NOTES, text=text)
+    directory = build(catalog)
+    assert sorted(p.name for p in directory.persons.values()) == [
+        "Devlin Cronin",
+        "Kiara Rose",
+        "Rob Wu",
+    ]
+    assert reasons(directory, person_of(directory, "Devlin Cronin"))["Devlin"] == "first name"
+
+
+def test_a_lone_word_is_a_person_only_where_it_attends_or_speaks(catalog: Catalog) -> None:
+    add_doc(
+        catalog,
+        "tpac",
+        [{"name": "Rob Wu"}, {"name": "Andreu"}, {"name": "Housekeeping"}],
+        NOTES,
+        text="* **Housekeeping** (5 minutes)\nAttendees: Rob Wu (Mozilla), Andreu (Igalia)",
+    )
+    add_doc(
+        catalog,
+        "bench",
+        [{"name": "Collin Winter"}, {"name": "Min"}, {"name": "Avg"}, {"name": "Stddev"}],
+        TEXT,
+        text="Min: 0.1 -> 0.2\nAvg: 0.227 -> 0.364: 1.6x slower\nStddev: 0.007 -> 0.02",
+    )
+    add_doc(
+        catalog,
+        "sync",
+        [{"name": "Deeptanshu"}, {"name": "Rohit"}],
+        NOTES,
+        text="- **Deeptanshu**:\n  - document the endpoints\n- **Rohit**: raise the issue",
+    )
+    recap = [{"name": "FillaMent"}, {"name": "KillYourTV"}, {"name": "mihi", "handle": "mihi"}]
+    add_doc(
+        catalog, "recap", recap, ("meeting_notes", "rst"), text="* Present:\n\nFillaMent,\nmihi"
+    )
+    irc = [
+        {"name": "KillYourTV", "handle": "KillYourTV", "messages": 4},
+        {"name": "mihi", "handle": "mihi", "messages": 9},
+        {"name": "mihi_backup", "handle": "mihi_backup", "messages": 1},
+    ]
+    add_doc(catalog, "log", irc, ("chat", "chatlog"))
+    directory = build(catalog)
+    assert sorted(p.name for p in directory.persons.values()) == [
+        "Andreu",
+        "Collin Winter",
+        "Deeptanshu",
+        "FillaMent",
+        "KillYourTV",
+        "Rob Wu",
+        "Rohit",
+        "mihi",
+    ]
+    # a nick listed in a recap is the nick that spoke in the log
+    assert len(directory.persons[person_of(directory, "mihi_backup")].identities) == 3
+
+
+# ---------------------------------------------------------------------------- who said what
+
+
+def test_speaker_tags_and_handle_prefixes_are_the_lines_of_whom_they_name(
+    catalog: Catalog,
+) -> None:
+    people = [
+        {"name": "Rob Wu", "handle": "rob"},
+        {"name": "Devlin Cronin", "handle": "devlin"},
+        {"name": "@ana"},
+        {"name": "@bo"},
+        {"name": "@acme_team"},
+    ]
+    text = (
+        "* [rob] Firefox ships the API behind a pref.\n"
+        "* [devlin] Chrome would rather wait; Rob, any data?\n"
+        "@ana and @bo for @acme_team: shipped the parser."
+    )
+    add_doc(catalog, "n", people, NOTES, text=text)
+    directory = build(catalog)
+    part = attribute(catalog.chunks_of_documents(["n"])[0], directory)
+    rob, devlin = person_of(directory, "Rob Wu"), person_of(directory, "Devlin Cronin")
+    assert part.said[rob] == ["Firefox ships the API behind a pref."]
+    assert part.said[devlin] == ["Chrome would rather wait; Rob, any data?"]
+    assert part.said[person_of(directory, "@ana")] == ["shipped the parser."]
+    assert part.said[person_of(directory, "@bo")] == ["shipped the parser."]
+    assert rob in part.named  # named by Devlin: credited, but less than for speaking
+
+
+def test_the_creator_of_an_agenda_item_owns_it(catalog: Catalog) -> None:
+    people = [{"name": "Emilia Paz"}, {"name": "Rob Wu"}]
+    text = (
+        "* PR 529: Add permissions.requestSiteAccess() API proposal\n"
+        "  * Creator: @EmiliaPaz (https://github.com/EmiliaPaz)\n"
+        "  * Summary: updated after feedback"
+    )
+    add_doc(catalog, "n", people, NOTES, text=text)
+    directory = build(catalog)
+    part = attribute(catalog.chunks_of_documents(["n"])[0], directory)
+    assert part.said[person_of(directory, "Emilia Paz")] == [
+        "* PR 529: Add permissions.requestSiteAccess() API proposal \u2014 "
+        "@EmiliaPaz (https://github.com/EmiliaPaz)"
+    ]
+
+
+def test_a_memo_is_its_authors_own_words(catalog: Catalog) -> None:
+    authors = [
+        {"name": "Guido van Rossum", "email": "guido@python.org"},
+        {"name": "Jukka Lehtosalo"},
+    ]
+    text = "Type hints give a standard syntax for annotations.\nGradual typing is the model."
+    add_doc(catalog, "pep", authors, ("memo", "rst"), text=text)
+    add_doc(catalog, "notes", [{"name": "Ann Lu"}, {"name": "Bo Chen"}], NOTES, text=text)
+    directory = build(catalog)
+    memo = attribute(catalog.chunks_of_documents(["pep"])[0], directory)
+    for name in ("Guido van Rossum <guido@python.org>", "Jukka Lehtosalo"):
+        assert memo.said[person_of(directory, name)] == text.splitlines()
+    notes = attribute(catalog.chunks_of_documents(["notes"])[0], directory)
+    assert not notes.said and set(notes.present) == {
+        person_of(directory, "Ann Lu"),
+        person_of(directory, "Bo Chen"),
+    }
 
 
 def test_person_ids_are_stable_when_others_arrive(catalog: Catalog) -> None:
@@ -352,10 +552,10 @@ def test_sample_org_identities_merge_into_its_cast(sample_directory: Directory) 
     chloe = sample_directory.resolve("Chloe")
     assert chloe is not None and chloe.person_id == "chloe-dubois"
     merged = {m.identity.name: m.merged_by for m in chloe.identities}
-    assert merged["Chloe Dubois"] == "name" and merged["Chloé"] == "first name"
+    # "Chloé" alone is the handle her Slack account declares next to her name
+    assert merged["Chloe Dubois"] == "name" and merged["Chloé"] == "declared handle"
     luis = sample_directory.persons["luis-ortega"]
-    luis_names = {m.identity.name for m in luis.identities}
-    assert "Luis Ortega" in luis_names and not any("(" in n for n in luis_names)
+    assert {"Luis Ortega", "Luis"} <= {m.identity.name for m in luis.identities}
 
 
 def test_who_left_comes_from_slack_without_a_people_file(sample_directory: Directory) -> None:

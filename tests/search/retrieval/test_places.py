@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import ingest
 from search.retrieval.places import document_lines, locate, passage, place, term_weights
+from search.retrieval.retriever import Retriever
 from search.retrieval.speakers import fold, line_speaker, named_people, speaks
-from search.retrieval.terms import query_terms, term_pattern
+from search.retrieval.terms import query_terms, search_terms, term_pattern
 from search.store.catalog import ChunkRow
+from search.store.store import Store
 
 LOG = """--- Log opened Tue Jan 11 13:00:00 2005
 13:10 < jrandom> 0) hi
@@ -180,3 +183,43 @@ def test_line_speakers() -> None:
     assert line_speaker("[rob] we should ship it", []) == "rob"
     assert line_speaker("**Rob**: we should", []) == "Rob"
     assert line_speaker("plain prose line", []) is None
+
+
+def test_an_identifiers_number_is_searched_on_its_own() -> None:
+    assert search_terms("ship EIP-7688 in the next devnet") == [
+        "ship",
+        "eip-7688",
+        "next",
+        "devnet",
+        "7688",
+    ]
+    assert search_terms("cross-origin isolation") == ["cross-origin", "isolation"]
+
+
+MEETING = [
+    "--- Log opened Tue Mar 06 20:00:00 2018",
+    *(
+        f"20:{i // 3:02d} <{('zzz', 'str4d', 'eche|on')[i % 3]}> status item {i}: the "
+        f"{('router', 'console', 'website', 'tunnel', 'builds')[i % 5]} work continues"
+        for i in range(60)
+    ),
+    "20:21 <zzz> the reseed certificate expires next month, we must renew it",
+    "20:21 <str4d> I will renew the reseed certificate on friday",
+    *(f"20:{22 + i // 3:02d} <eche|on> unrelated chatter number {i}" for i in range(30)),
+]
+
+
+def test_search_points_at_the_line_in_a_long_meeting(store: Store, tmp_path: Path) -> None:
+    log = tmp_path / "268.log"
+    log.write_text("\n".join(MEETING) + "\n", encoding="utf-8")
+    (tmp_path / "268.rst").write_text("I2P dev meeting, March 6, 2018\n" + "=" * 30 + "\n")
+    assert not ingest([log], store).failures
+    hit = Retriever(store).search("when will the reseed certificate be renewed?", k=1)[0]
+    assert hit.source_path == str(log.resolve())
+    assert hit.title == "I2P dev meeting, March 6, 2018"
+    start = int(hit.locator.split()[1].split("-")[0])
+    assert 62 <= start <= 63, hit.locator  # not the chunk start: the lines that answer
+    assert "reseed" in hit.snippet
+
+    named = Retriever(store).search("what did str4d say about the reseed certificate", k=1)[0]
+    assert named.locator.startswith(("line 63", "lines 62", "lines 63")), named.locator
