@@ -251,11 +251,36 @@ def check(ws: Workspace, case: Case) -> None:
         for expert in response.json()["experts"]:
             for evidence in expert["evidence"]:
                 assert evidence["doc_id"] in visible_docs, f"/experts evidence: {where}"
+        check_people(ws, case, headers, visible_docs, clean)
 
     status = ws.client.get("/status", headers=headers)
     assert status.status_code == 200
     if not viewer.admin:
         assert set(status.json()) == {"signed_in_as", "admin", "notice"}, status.text
+
+
+def check_people(
+    ws: Workspace, case: Case, headers: dict[str, str], visible_docs: set[str], clean: Any
+) -> None:
+    """The directory and a profile (topics, conversations, identities, counts) come from
+    visible documents only: no hidden canary or document id, and nobody listed without a
+    visible conversation."""
+    hidden = ws.org.hidden(ws.org.viewers[case.viewer % len(ws.org.viewers)])
+    listed = ws.client.get("/people", params={"limit": 200}, headers=headers)
+    assert listed.status_code == 200, listed.text
+    clean(listed.text, "/people", hidden)
+    people = listed.json()["people"]
+    if not people:
+        return
+    person = people[case.doc % len(people)]
+    response = ws.client.get(f"/people/{person['person_id']}", headers=headers)
+    assert response.status_code == 200, response.text
+    clean(response.text, "/people/{id}", hidden)
+    profile = response.json()
+    assert profile["conversations"], f"{person['name']} is listed with nothing visible"
+    for conversation in profile["conversations"]:
+        assert conversation["doc_id"] in visible_docs, "/people/{id} shows a hidden doc"
+    assert person["documents"] <= len(visible_docs)
 
 
 def check_facets(

@@ -538,6 +538,8 @@ def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
                 DocPerson(pid, row["name"], row["messages"] or 0, row["handle"] or None)
             )
     for person in persons:
+        for member in person.identities:
+            member.documents = seen[member.identity].docs
         person.documents = sorted(
             {d for m in person.identities for d in seen[m.identity].docs},
             key=lambda d: (docs[d].created or 0, d),

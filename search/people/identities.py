@@ -160,3 +160,4 @@ class MergedIdentity:
     identity: Identity
     merged_by: str
     merged_with: str | None = None
+    documents: frozenset[str] = frozenset()  # where this identity appears
