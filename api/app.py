@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,13 +12,11 @@ from api.auth import OpenMode
 from api.deps import current_principal
 from api.routes import ask, documents, experts, people, search, status, uploads
 from api.routes.page import mount_page
-from search.people import experts as expert_finding
+from search.people.snapshot import warm_in_background
 from search.retrieval.retriever import Retriever
 from search.store.settings import Settings
 from search.store.store import Store
 from search.store.vectors import VectorStoreUnavailable
-
-logger = logging.getLogger(__name__)
 
 
 def create_app(
@@ -38,15 +34,18 @@ def create_app(
         app.state.store = store
         app.state.open_mode = open_mode
         app.state.retriever = Retriever(store)
+        warmer = None
         if warm:
             store.embedder.embed_query("warm up")
             _ = store.vectors
             # The people directory takes seconds to build on a large store: do it now, in
-            # the background, rather than on the first /experts or /people request.
-            threading.Thread(target=_warm_people, args=(store,), daemon=True).start()
+            # a child process, rather than on the first /experts or /people request.
+            warmer = warm_in_background(store)
         try:
             yield
         finally:
+            if warmer is not None:
+                warmer.stop()
             store.close()
 
     app = FastAPI(
@@ -69,10 +68,3 @@ def create_app(
         app.include_router(routes.router, dependencies=signed_in)
     app.include_router(status.router)
     return app
-
-
-def _warm_people(store: Store) -> None:
-    try:
-        expert_finding.warm(store)
-    except Exception as exc:  # a bad people.yaml or a store closed at shutdown
-        logger.warning("people directory not built at start: %s", exc)

@@ -234,6 +234,18 @@ class Directory:
         self._derive_lock = threading.Lock()
         self.cache: dict[str, Any] = {}  # derived indexes (expert finding) live with it
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the locks and the name patterns, which are compiled again on use
+        (a warm-start snapshot pickles the directory; unpickling compiles every regex)."""
+        skip = ("_lock", "_derive_lock", "_patterns", "_corpus")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._patterns, self._corpus = {}, {}
+        self._lock = threading.Lock()
+        self._derive_lock = threading.Lock()
+
     # --- lookups --------------------------------------------------------------------------
 
     def get(self, person_id: str) -> Person | None:
@@ -1098,9 +1110,22 @@ _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def directory_key(catalog: Catalog, people_file: Path | None) -> tuple[Any, ...]:
+    """What a directory was built from: the catalog's change marker, people.yaml's stamp."""
+    return (*catalog.change_marker(), _file_stamp(people_file))
+
+
+def remember(
+    catalog: Catalog, people_file: Path | None, key: tuple[Any, ...], found: Directory
+) -> None:
+    """Cache a directory built elsewhere (a warm-start snapshot) for ``key``."""
+    with _CACHE_LOCK:
+        _CACHE[f"{catalog.path}|{people_file}"] = (key, found)
+
+
 def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
     """The directory of this catalog, rebuilt only when the catalog or people.yaml changed."""
-    key = (*catalog.change_marker(), _file_stamp(people_file))
+    key = directory_key(catalog, people_file)
     name = f"{catalog.path}|{people_file}"
     with _CACHE_LOCK:
         cached = _CACHE.get(name)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -469,6 +470,11 @@ class ProfileIndex:
         self._sums: dict[float, np.ndarray] = {}
 
     # --- building -------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the store (a warm-start snapshot pickles the index; whoever loads
+        it sets ``store``)."""
+        return {k: v for k, v in self.__dict__.items() if k != "store"}
 
     def _read(self, store: Store) -> None:
         """One pass over the chunks; term counts are flushed per document."""

@@ -1,0 +1,144 @@
+"""Warm start: the people directory and the expert profile index, built in a child process.
+
+Building them is seconds to tens of seconds of pure-Python work. In a thread of the server
+it would hold the GIL and stretch every search while it runs, so a server calls
+:func:`warm_in_background` instead, which:
+
+1. loads ``WATERCOOLER_HOME/people.snapshot`` when it was built for the store as it is now
+   (the catalog's change marker and people.yaml's stamp, :func:`directory_key`): a restart
+   of an unchanged store is warm at once;
+2. else runs ``python -m search.people.snapshot`` at low priority, which builds both from
+   the catalog and the vectors and writes the snapshot (pickled, written to a temporary
+   file and renamed into place), while the server's thread only waits on the process;
+3. loads what the child wrote into the directory cache, if the store has not changed since.
+
+Requests that need the directory before then build it themselves, as without a warm start.
+The snapshot is a cache: deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from search.people.directory import build_directory, directory_key, remember
+from search.people.experts import profile_index
+from search.people.people_file import load_people_config
+from search.store.settings import Settings
+from search.store.store import Store
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT = "people.snapshot"
+FORMAT = 1
+# What the child process needs of the server's settings (the rest stay its own defaults).
+CHILD_SETTINGS = ("home", "chroma_url", "collection", "embedding_model", "people_file")
+
+
+def snapshot_path(settings: Settings) -> Path:
+    return settings.home_dir / SNAPSHOT
+
+
+def write_snapshot(store: Store) -> Path:
+    """Build the directory and its profile index for the store as it is, and save them."""
+    people_file = store.settings.people_path
+    key = directory_key(store.catalog, people_file)
+    directory = build_directory(store.catalog, load_people_config(people_file))
+    profile_index(directory, store)
+    path = snapshot_path(store.settings)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with partial.open("wb") as out:
+        pickle.dump((FORMAT, key, directory), out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
+    return path
+
+
+def load_snapshot(store: Store) -> bool:
+    """Put the saved directory in the cache if it was built for the store as it is now."""
+    path = snapshot_path(store.settings)
+    people_file = store.settings.people_path
+    try:
+        with path.open("rb") as saved:
+            version, key, directory = pickle.load(saved)
+    except FileNotFoundError:
+        return False
+    except Exception as exc:  # a snapshot of another version, cut short: rebuild it
+        logger.warning("ignoring the people snapshot %s: %s", path, exc)
+        return False
+    if version != FORMAT or key != directory_key(store.catalog, people_file):
+        return False
+    index = directory.cache.get("profile_index")
+    if index is not None:
+        index.store = store
+    remember(store.catalog, people_file, key, directory)
+    return True
+
+
+class Warmer:
+    """Warms the people directory without holding up the server (see the module docstring);
+    :meth:`stop` ends the child process when the server shuts down first."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.child: subprocess.Popen[str] | None = None
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._warm, name="people-warm", daemon=True)
+
+    def start(self) -> Warmer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.child is not None and self.child.poll() is None:
+            self.child.kill()
+        self.thread.join(timeout=5)
+
+    def _warm(self) -> None:
+        try:
+            if self.store.catalog.is_empty() or load_snapshot(self.store):
+                return
+            settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            _, errors = self.child.communicate()
+            if self.stopped.is_set():
+                return
+            if self.child.returncode != 0:
+                logger.warning("people directory not built at start: %s", errors[-2000:])
+            elif not load_snapshot(self.store):
+                logger.info("the store changed while the people directory was built")
+        except Exception as exc:  # a store closed at shutdown
+            logger.warning("people directory not built at start: %s", exc)
+
+
+def warm_in_background(store: Store) -> Warmer:
+    """Start warming the people directory (see the module docstring)."""
+    return Warmer(store).start()
+
+
+def _child(argv: list[str]) -> int:
+    """``python -m search.people.snapshot SETTINGS_JSON``: build and save, at low priority."""
+    os.nice(10)
+    overrides: dict[str, Any] = json.loads(argv[0]) if argv else {}
+    store = Store.open(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+    try:
+        write_snapshot(store)
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

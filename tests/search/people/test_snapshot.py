@@ -1,0 +1,62 @@
+"""Warm start: the people directory is built in a child process and saved for the next start."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ingest.pipeline import ingest
+from search.people import snapshot
+from search.people.directory import build_directory, directory_for
+from search.people.experts import ExpertFinder
+from search.people.people_file import load_people_config
+from search.store.settings import Settings
+from search.store.store import Store
+from tests.conftest import PEOPLE_FILE
+
+
+def _copy(sample_store: Store, tmp_path: Path) -> Store:
+    home = tmp_path / "home"
+    shutil.copytree(sample_store.settings.home_dir, home)
+    return Store.open(Settings(home=home, people_file=PEOPLE_FILE))
+
+
+def test_the_child_process_saves_the_directory_the_server_would_build(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        warmer = snapshot.warm_in_background(store)
+        warmer.thread.join(timeout=300)
+        assert warmer.child is not None and warmer.child.returncode == 0
+        assert snapshot.snapshot_path(store.settings).is_file()
+        warmed = directory_for(store.catalog, PEOPLE_FILE)
+        built = build_directory(store.catalog, load_people_config(PEOPLE_FILE))
+        assert {p.name for p in warmed.persons.values()} == {p.name for p in built.persons.values()}
+        assert "profile_index" in warmed.cache  # experts need not build it either
+        experts = ExpertFinder(store, PEOPLE_FILE).find("mobile release", k=3)
+        assert experts and experts[0].evidence
+    finally:
+        store.close()
+
+
+def test_a_snapshot_of_another_store_state_is_not_used(sample_store: Store, tmp_path: Path) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        snapshot.write_snapshot(store)
+        assert snapshot.load_snapshot(store)
+        note = tmp_path / "note.md"
+        note.write_text("# Late note\n\nDate: 2025-06-01\n\nRiya Patel joined.\n", encoding="utf-8")
+        ingest([note], store)
+        assert not snapshot.load_snapshot(store)
+    finally:
+        store.close()
+
+
+def test_a_damaged_snapshot_is_ignored(sample_store: Store, tmp_path: Path) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        snapshot.snapshot_path(store.settings).write_bytes(b"not a pickle")
+        assert not snapshot.load_snapshot(store)
+    finally:
+        store.close()
