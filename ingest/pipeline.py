@@ -3,6 +3,10 @@
 A source whose bytes have not changed is skipped; a changed source re-embeds only the
 records (threads, documents) whose content changed and drops the ones it no longer
 contains. A source that fails to read is reported and leaves what was stored intact.
+
+A run may be killed at any moment and rerun: it first finishes the vector writes a killed
+run left pending, then redoes whatever the ledger does not show as written (see
+:mod:`search.store.journal` for the write order).
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from typing import Any, Literal
 from ingest.access import AccessFileError, FolderPolicies, record_grantees
 from ingest.chunking import Chunk, Chunker
 from ingest.records import Problem, ReadError, Record
-from ingest.sources import ReadResult, Source, find_sources
+from ingest.sources import ReadResult, Source, bounded, find_sources
 from search.store.catalog import SourceAccess
+from search.store.journal import crash_point
 from search.store.store import DocumentWrite, Store
 from search.store.vectors import VectorChunk
 
@@ -94,7 +99,9 @@ def ingest(
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     resolved = [str(p.resolve()) for p in paths]
+    store.finish_pending()
     run_id = store.catalog.start_run(resolved)
+    crash_point()
     summary = IngestSummary(run_id=run_id)
     sources = list(find_sources(paths, exclude))
     chunker = Chunker(store.embedder.count_tokens, store.embedder.max_tokens)
@@ -112,6 +119,7 @@ def ingest(
     if progress is not None:
         progress("", len(sources), len(sources))
     summary.seconds = time.perf_counter() - started
+    crash_point()
     store.catalog.finish_run(run_id, summary.as_dict())
     return summary
 
@@ -126,7 +134,8 @@ def _ingest_source(
 ) -> SourceOutcome:
     path = str(source.path)
     if source.reader is None:
-        return SourceOutcome(path, "skipped", f"no reader for {source.path.suffix or 'this file'}")
+        reason = source.skip_reason or f"no reader for {source.path.suffix or 'this file'}"
+        return SourceOutcome(path, "skipped", reason)
     try:
         digest = source_hash(source.path)
         folder = policies.for_source(source.path)
@@ -140,7 +149,7 @@ def _ingest_source(
     if previous == digest and store.catalog.access_fingerprint(path) == folder.fingerprint:
         return SourceOutcome(path, "unchanged")
     try:
-        result: ReadResult = _read(source, store)
+        result: ReadResult = read_source(source, store)
     except ReadError as exc:
         return SourceOutcome(path, "failed", str(exc))
     except Exception as exc:  # a reader bug or a file no reader foresaw: report, go on
@@ -174,11 +183,11 @@ def _ingest_source(
     )
 
 
-def _read(source: Source, store: Store) -> ReadResult:
+def read_source(source: Source, store: Store) -> ReadResult:
     """Call the reader, passing the settings it declares as keyword options."""
     accepted = inspect.signature(source.reader.read).parameters
     options = {name: getattr(store.settings, name) for name in READER_OPTIONS if name in accepted}
-    return source.reader.read(source.path, **options)
+    return bounded(source.reader.read(source.path, **options))
 
 
 def _unique(records: list[Record], path: str, problems: list[Problem]) -> list[Record]:
@@ -248,6 +257,7 @@ def _chunk_row(chunk: Chunk) -> dict[str, Any]:
         "locator": chunk.locator,
         "source_path": chunk.source_path,
         "text": chunk.text,
+        "embed_text": chunk.embed_text,
         "people": chunk.people,
         "start_ts": _ts(chunk.start),
         "end_ts": _ts(chunk.end or chunk.start),

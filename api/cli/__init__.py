@@ -1,8 +1,9 @@
 """The ``watercooler`` command line, one module per command group over the library.
 
 ``ingest`` (ingest, forget), ``search`` (search, eval), ``ask`` (ask), ``experts``
-(experts, eval-experts), ``service`` (serve, status), ``tokens`` (create, list, revoke);
-shared helpers in ``common``.
+(experts, eval-experts), ``service`` (serve, status), ``tokens`` (create, list, revoke),
+``maintenance`` (backup, restore, reindex), ``check`` (check, check --repair); shared
+helpers in ``common``.
 
 Exit codes: 0 success; 1 some sources failed to ingest (the rest were stored) or
 nothing matched what was asked; 2 bad usage; 3 the store is empty or unreachable.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import ask, experts, ingest, search, service, tokens
+from api.cli import ask, check, experts, ingest, maintenance, search, service, tokens
 
 app = typer.Typer(
     help="Watercooler: search what your organization said in meetings, memos, chats and mail.",
@@ -30,3 +31,7 @@ app.command(name="ask")(ask.ask)
 app.command(name="experts")(experts.experts)
 app.command(name="eval-experts")(experts.eval_experts)
 app.add_typer(tokens.app, name="tokens")
+app.command(name="check")(check.check)
+app.command(name="backup")(maintenance.backup)
+app.command(name="restore")(maintenance.restore)
+app.command(name="reindex")(maintenance.reindex)

@@ -26,7 +26,8 @@ with ``author`` and ``text``, or a ``.csv`` whose header has ``author`` and ``te
 columns. Records: one per channel and thread; messages without a thread are grouped
 per channel into windows (a new one on a new UTC day or after more than 45 minutes).
 Keys are ``chatfile:<file name>:<channel>:<thread or first timestamp>``. A line or row
-that cannot be read (bad JSON, no author/text, bad time) is reported and skipped. Access
+that cannot be read (bad JSON, no author/text, bad time) is reported and skipped; bytes
+that are not UTF-8 are read as cp1252 and counted in a warning. Access
 is public: the format carries no membership.
 """
 
@@ -41,10 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from ingest.readers.textutil import (
+    TOO_DEEP,
+    decode_mixed,
+    looks_binary,
     minute_label,
     parse_time,
+    read_bytes,
     read_head,
-    read_utf8,
     snippet,
     split_windows,
     unique_identities,
@@ -68,7 +72,7 @@ def detect(path: Path) -> bool:
     first = next((line for line in head.splitlines() if line.strip()), "")
     try:
         value = json.loads(first)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
     return isinstance(value, dict) and {"author", "text"} <= {str(k).lower() for k in value}
 
@@ -93,8 +97,13 @@ class _Row:
 def read(path: Path) -> ReadResult:
     """Read a JSONL or CSV chat file into one record per thread or message window."""
     path = path.resolve()
-    text = read_utf8(path)
+    data = read_bytes(path)
+    if looks_binary(data):
+        raise ReadError("binary file, not text")
+    text, replaced = decode_mixed(data)
     result = ReadResult()
+    if replaced:
+        result.problems.append(Problem(str(path), f"{replaced} bytes not UTF-8 read as cp1252"))
     entries = _csv_rows(text) if path.suffix.lower() == ".csv" else _jsonl_rows(text)
     rows: list[_Row] = []
     for where, entry in entries:
@@ -118,6 +127,9 @@ def _jsonl_rows(text: str) -> list[tuple[str, dict[str, Any] | str]]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             entries.append((f"line {number}", f"invalid JSON: {exc.msg}"))
+            continue
+        except RecursionError:
+            entries.append((f"line {number}", TOO_DEEP))
             continue
         entries.append((f"line {number}", value if isinstance(value, dict) else "not an object"))
     return entries

@@ -260,8 +260,8 @@ def detect(path: Path) -> bool:
     if not path.is_file() or path.suffix.lower() not in SUFFIXES:
         return False
     try:
-        text = _decode(path.read_bytes()[:400_000])
-    except OSError:
+        text = _decode(read_bytes(path, 400_000))
+    except ReadError:
         return False
     return looks_like_chat(split_lines(text))
 

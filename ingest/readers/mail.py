@@ -195,7 +195,8 @@ def read(path: Path) -> ReadResult:
     else:
         items = _read_file(path, result)
         if not items:
-            raise ReadError("no readable message in the file")
+            first = f": {result.problems[0]}" if result.problems else ""
+            raise ReadError(f"no readable message in the file{first}")
     result.records = build_records(path, items)
     return result
 

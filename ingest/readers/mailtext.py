@@ -129,7 +129,10 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 23:00 -1200 is in year 10000 in UTC
+        return None
     if not 1970 <= parsed.year <= datetime.now(UTC).year + 1:
         return None
     return parsed

@@ -64,6 +64,7 @@ from ingest.readers.markup import (
     split_names,
     unescape,
 )
+from ingest.readers.textutil import decode_mixed, looks_binary, read_bytes
 from ingest.records import Identity, Problem, ReadError, Record, Section
 from ingest.sources import ReadResult
 from search.store.kinds import Kind
@@ -91,24 +92,25 @@ SOURCES: dict[str, str] = {
     ".rest": "rst",
 }
 
+#: A notes file is read up to this many bytes (a memo is rarely a hundredth of it).
+MAX_FILE_BYTES = 4 * 1024**2
 HEADER_SCAN_LINES = 40  # metadata fields (date, author, title) are looked for this far down
 
 # ---------------------------------------------------------------------------- decoding
 
 
 def decode_text(raw: bytes) -> tuple[str, str | None]:
-    """Decode bytes as UTF-16 (BOM), UTF-8 (with or without BOM), then cp1252; never fails.
+    """Decode bytes as UTF-16 (BOM) or UTF-8 (with or without BOM), reading each byte that
+    is not UTF-8 as cp1252 (a Windows file, or one pasted together from both); never fails.
 
-    Returns the text and a warning when characters had to be replaced.
+    Returns the text and a warning saying how many bytes were not UTF-8.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16", errors="replace"), None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding), None
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("cp1252", errors="replace"), "undecodable bytes replaced (read as cp1252)"
+    text, replaced = decode_mixed(raw)
+    if replaced:
+        return text, f"{replaced} bytes that are not UTF-8 read as cp1252"
+    return text, None
 
 
 # ---------------------------------------------------------------------------- people
@@ -897,15 +899,24 @@ def detect(path: Path) -> bool:
 
 
 def read(path: Path) -> ReadResult:
-    """Read one notes/memo file into a single :class:`Record`."""
+    """Read one notes/memo file into a single :class:`Record`.
+
+    A binary file is refused; of a file over ``MAX_FILE_BYTES`` the first ``MAX_FILE_BYTES``
+    (up to the last line break) are read, and that is reported."""
     path = path.resolve()
-    raw = path.read_bytes()
+    raw = read_bytes(path, MAX_FILE_BYTES + 1)
+    if looks_binary(raw):
+        raise ReadError("binary file, not text")
+    problems: list[Problem] = []
+    if len(raw) > MAX_FILE_BYTES:
+        raw = raw[: raw.rfind(b"\n", 0, MAX_FILE_BYTES) + 1 or MAX_FILE_BYTES]
+        problems.append(Problem(str(path), f"only the first {len(raw):,} bytes read (too long)"))
     if not raw.strip():
         raise ReadError("empty file")
     text, decode_problem = decode_text(raw)
     if not text.strip():
         raise ReadError("empty file")
-    problems = [Problem(str(path), decode_problem)] if decode_problem else []
+    problems += [Problem(str(path), decode_problem)] if decode_problem else []
     record, parse_problems = build_record(path, text, SOURCES[path.suffix.lower()])
     return ReadResult(records=[record], problems=problems + parse_problems)
 

@@ -12,12 +12,15 @@ images are dropped; a slide is one section. A Teams transcript pasted into Word 
 ``transcript`` record with one message per cue.
 
 .odt, .rtf (need pandoc via ``pypandoc``) and .doc (needs LibreOffice) are not handled.
+A .docx or .pptx package that would expand past ``max_zip_bytes`` (``MAX_ZIP_BYTES``; the
+``WATERCOOLER_MAX_ZIP_BYTES`` setting) is refused before it is opened.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from unstructured.documents.elements import Element
 
 NAME = "office"
+MAX_ZIP_BYTES = 2 * 1024**3
 FORMATS: dict[str, str] = {
     ".docx": "docx",
     ".pptx": "pptx",
@@ -86,17 +90,31 @@ def detect(path: Path) -> bool:
     return path.suffix.lower() in FORMATS and path.is_file()
 
 
-def read(path: Path) -> ReadResult:
+def read(path: Path, max_zip_bytes: int = MAX_ZIP_BYTES) -> ReadResult:
     """Read one office document into a single :class:`Record`."""
     path = path.resolve()
     if path.stat().st_size == 0:
         raise ReadError("empty file")
     fmt = FORMATS[path.suffix.lower()]
+    if fmt in ("docx", "pptx"):
+        _check_expansion(path, max_zip_bytes)
     parsed = PARSERS[fmt](path)
     parsed.blocks = [b for b in parsed.blocks if b.text.strip()]
     if not parsed.blocks:
         raise ReadError(f"no text found in the {fmt} file (scanned or image-only?)")
     return ReadResult(records=[build_record(path, fmt, parsed)])
+
+
+def _check_expansion(path: Path, max_bytes: int) -> None:
+    """Refuse a package whose members declare more than ``max_bytes`` in all (a zip bomb);
+    zipfile never inflates a member past its declared size."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            total = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # the parser says what is wrong with it
+    if total > max_bytes:
+        raise ReadError(f"package expands to {total} bytes, over the {max_bytes}-byte limit")
 
 
 def build_record(path: Path, fmt: str, parsed: Parsed) -> Record:
@@ -423,6 +441,11 @@ def _broken_package_errors() -> tuple[type[Exception], ...]:
 
     return (
         zipfile.BadZipFile,
+        zlib.error,  # a damaged member
+        EOFError,
+        OSError,  # zipfile seeking to an offset a damaged directory gives
+        NotImplementedError,  # an unsupported compression or encryption
+        RuntimeError,  # an encrypted member
         KeyError,
         ValueError,
         XMLSyntaxError,
@@ -496,7 +519,10 @@ def parse_html(path: Path) -> Parsed:
     html = decode_html(path.read_bytes())
     if not html.strip():
         raise ReadError("empty file")
-    elements = _partition("html")(text=html)
+    try:
+        elements = _partition("html")(text=html)
+    except Exception as exc:  # lxml and unstructured raise assorted errors on garbage
+        raise ReadError(f"unreadable HTML: {type(exc).__name__}: {exc}") from exc
     title, author, created = html_metadata(html)
     return Parsed(blocks_from_elements(elements), title, author, created)
 
@@ -542,6 +568,9 @@ def parse_pdf(path: Path) -> Parsed:
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise ReadError(f"encrypted PDF: a password is required ({type(exc).__name__})") from exc
     except (PSException, ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise ReadError(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
+    except (AttributeError, IndexError, RecursionError, OverflowError, OSError, zlib.error) as exc:
+        # pdfminer follows (and seeks to) whatever objects a damaged file points at
         raise ReadError(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
     return Parsed(blocks, title, author, created)
 

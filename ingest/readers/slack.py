@@ -1,6 +1,7 @@
 """Slack workspace exports: an unpacked export folder or the ``.zip`` Slack hands out.
 
-Layout read: ``users.json`` and ``channels.json`` (required), ``groups.json`` (private
+Layout read: ``channels.json`` (required), ``users.json`` (without it people are named by
+their user ids, and that is reported), ``groups.json`` (private
 channels), ``dms.json`` and ``mpims.json`` (optional), and one folder per conversation
 (named after the channel, private channel or MPIM, or the DM id) holding one JSON array
 of messages per day (``YYYY-MM-DD.json``).
@@ -22,8 +23,9 @@ pretext/title/text (or fallback); shared files add ``[file: title]``. System sub
 Zips are read in place, never extracted. Before anything is read the sum of the
 declared uncompressed sizes is checked against ``MAX_ZIP_BYTES`` (a ``ReadError`` when
 above; ``read(path, max_zip_bytes=...)`` overrides it). An entry with an absolute path,
-a drive letter or a ``..`` part is reported as a ``Problem`` and skipped; the rest of the
-export is read. Inside a zip, ``source_path`` is ``<absolute zip path>!/<member path>``
+a drive letter or a ``..`` part, and a symlink entry, is reported as a ``Problem`` and
+skipped; so is a file of an export folder that is a symlink to outside the folder. The rest
+of the export is read. Inside a zip, ``source_path`` is ``<absolute zip path>!/<member path>``
 (for example ``/data/acme.zip!/general/2025-03-05.json``); for a folder it is the day
 file's absolute path.
 """
@@ -31,7 +33,9 @@ file's absolute path.
 from __future__ import annotations
 
 import re
+import stat
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,12 +100,24 @@ class _DirTree:
 
     def names(self) -> list[str]:
         if self._names is None:
-            found = [p.name for p in self.root.glob("*.json") if p.is_file()]
+            found = [p.name for p in self.root.glob("*.json") if self._inside(p)]
             found += [
-                f"{p.parent.name}/{p.name}" for p in self.root.glob("*/*.json") if p.is_file()
+                f"{p.parent.name}/{p.name}" for p in self.root.glob("*/*.json") if self._inside(p)
             ]
             self._names = sorted(found)
         return self._names
+
+    def outside(self) -> list[Problem]:
+        """The export's files that are symlinks to outside it, which are not read."""
+        files = [*self.root.glob("*.json"), *self.root.glob("*/*.json")]
+        return [
+            Problem(str(p), "symlink to outside the export skipped")
+            for p in sorted(files)
+            if p.is_file() and not self._inside(p)
+        ]
+
+    def _inside(self, path: Path) -> bool:
+        return path.is_file() and path.resolve().is_relative_to(self.root)
 
     def read(self, name: str) -> bytes:
         return (self.root / name).read_bytes()
@@ -121,7 +137,11 @@ class _ZipTree:
         return self.members
 
     def read(self, name: str) -> bytes:
-        return self.archive.read(self.prefix + name)
+        try:
+            return self.archive.read(self.prefix + name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            # a damaged, encrypted or unsupported entry: that file is skipped, not the export
+            raise ReadError(f"unreadable zip entry: {exc}") from exc
 
     def display(self, name: str) -> str:
         return f"{self.zip_path}!/{self.prefix}{name}"
@@ -131,9 +151,14 @@ class _ZipTree:
 
 
 def detect(path: Path) -> bool:
-    """A folder holding ``users.json`` and ``channels.json``, or a zip of one."""
+    """A folder holding ``channels.json`` and ``users.json`` or a channel's day files, or a
+    zip of one."""
     if path.is_dir():
-        return (path / "users.json").is_file() and (path / "channels.json").is_file()
+        if not (path / "channels.json").is_file():
+            return False
+        return (path / "users.json").is_file() or any(
+            _DAY_FILE.match(p.name) for p in path.glob("*/*.json")
+        )
     if not path.is_file():
         return False
     try:
@@ -146,11 +171,17 @@ def detect(path: Path) -> bool:
 
 
 def _export_prefix(names: Iterable[str]) -> str | None:
-    """The folder inside a zip that holds ``users.json`` and ``channels.json`` (shortest)."""
+    """The folder inside a zip that holds ``channels.json`` and ``users.json`` or a
+    channel's day files (the shortest such folder)."""
     found = set(names)
-    prefixes = [n[: -len("users.json")] for n in found if n.endswith("users.json")]
-    prefixes = [p for p in prefixes if p in ("", *found) or p.endswith("/")]
-    prefixes = [p for p in prefixes if p + "channels.json" in found]
+    prefixes = [n[: -len("channels.json")] for n in found if n.endswith("channels.json")]
+    prefixes = [p for p in prefixes if p == "" or p.endswith("/")]
+    prefixes = [
+        p
+        for p in prefixes
+        if p + "users.json" in found
+        or any(n.startswith(p) and _DAY_FILE.match(PurePosixPath(n).name) for n in found)
+    ]
     return min(prefixes, key=len) if prefixes else None
 
 
@@ -166,7 +197,10 @@ def read(path: Path, max_zip_bytes: int = MAX_ZIP_BYTES) -> ReadResult:
     """Read a Slack export folder or zip into one record per thread or message window."""
     path = path.resolve()
     if path.is_dir():
-        return _read_tree(_DirTree(path))
+        folder = _DirTree(path)
+        result = _read_tree(folder)
+        result.problems[:0] = folder.outside()
+        return result
     try:
         with zipfile.ZipFile(path) as archive:
             problems: list[Problem] = []
@@ -193,11 +227,17 @@ def _open_zip(
             problems.append(
                 Problem(str(path), "unsafe path in zip skipped", where=f"entry {info.filename}")
             )
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            problems.append(
+                Problem(str(path), "symlink in zip skipped", where=f"entry {info.filename}")
+            )
         elif not info.is_dir():
             safe.append(info.filename)
     prefix = _export_prefix(safe)
     if prefix is None:
-        raise ReadError("zip holds no users.json and channels.json (not a Slack export)")
+        raise ReadError(
+            "zip holds no channels.json with users.json or day files (not a Slack export)"
+        )
     members = sorted(n[len(prefix) :] for n in safe if n.startswith(prefix) and n.endswith(".json"))
     members = [m for m in members if m.count("/") <= 1]
     return _ZipTree(archive, path, prefix, members)
@@ -224,7 +264,11 @@ class _Item:
 
 def _read_tree(tree: _Tree) -> ReadResult:
     result = ReadResult()
-    users = _index(tree, "users.json", required=True)
+    users = _index(tree, "users.json")
+    if "users.json" not in tree.names():
+        result.problems.append(
+            Problem(tree.display("users.json"), "missing: people are named by their user ids")
+        )
     # Conversation ids are unique within a workspace (and in practice across them), so an
     # export without a team id still keeps its keys from one export to the next.
     workspace = _workspace_id(users) or "workspace"

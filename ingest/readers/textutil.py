@@ -23,8 +23,16 @@ CONVERSATION_GAP = timedelta(minutes=45)
 #: How much of a file the ``detect`` functions look at.
 HEAD_BYTES = 64 * 1024
 
+#: Why a JSON value nested past Python's recursion limit (about 1,000 levels) is refused.
+TOO_DEEP = "invalid JSON: nested too deep"
+#: A control byte other than tab, newline, form feed or carriage return in this share of
+#: a file's head (or any NUL byte) marks it as binary, whatever its extension says.
+BINARY_SHARE = 0.05
+
 _EPOCH_MS_THRESHOLD = 1e11  # epoch values above this are milliseconds, not seconds
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\f\r\x1b")
+_STRAY_BYTE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8 (surrogateescape)
 
 
 # --- time ---------------------------------------------------------------------------------
@@ -51,7 +59,10 @@ def parse_time(value: object) -> datetime:
     parsed = datetime.fromisoformat(iso)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:00-12:00 is in year 10000 in UTC
+        raise ValueError(f"time out of range: {text}") from exc
 
 
 def from_epoch(seconds: float) -> datetime:
@@ -140,10 +151,14 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     return data.decode("utf-8", errors="ignore").lstrip("\ufeff")
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``, raising ``ReadError`` with the reason when it cannot be read."""
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path`` (the first ``limit`` of them when given), raising ``ReadError``
+    with the reason when it cannot be read."""
     try:
-        return path.read_bytes()
+        if limit is None:
+            return path.read_bytes()
+        with path.open("rb") as f:
+            return f.read(limit)
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from exc
 
@@ -154,6 +169,44 @@ def read_utf8(path: Path) -> str:
         return path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReadError(f"cannot read as UTF-8 text: {exc}") from exc
+
+
+def decode_mixed(data: bytes) -> tuple[str, int]:
+    """UTF-8 text (BOM dropped) where each byte that is not UTF-8 is read as cp1252 (else
+    latin-1), as files pasted together from several encodings need; and how many bytes
+    were read that way."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    text, replaced = _STRAY_BYTE.subn(_as_cp1252, text)
+    return text.lstrip("\ufeff"), replaced
+
+
+def _as_cp1252(match: re.Match[str]) -> str:
+    byte = bytes([ord(match.group()) - 0xDC00])
+    try:
+        return byte.decode("cp1252")
+    except UnicodeDecodeError:
+        return byte.decode("latin-1")
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether a file's head is binary (a NUL byte, or many control bytes), not text.
+
+    UTF-16 text, whose ASCII characters come with a NUL byte, is text."""
+    head = data[:HEAD_BYTES]
+    if not head or _utf16(head):
+        return False
+    if b"\0" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > BINARY_SHARE * len(head)
+
+
+def _utf16(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) / 2
+    return max(even, odd) > 0.4 * half and min(even, odd) < 0.05 * half
 
 
 def split_lines(text: str) -> list[str]:
@@ -175,6 +228,8 @@ def loads_json(data: bytes | str) -> Any:
         raise ReadError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
         raise ReadError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise ReadError(TOO_DEEP) from exc
 
 
 def loads_json_stream(text: str) -> list[Any]:
@@ -190,6 +245,8 @@ def loads_json_stream(text: str) -> list[Any]:
             raise ReadError(
                 f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from exc
+        except RecursionError as exc:
+            raise ReadError(TOO_DEEP) from exc
         values.append(value)
         index = _skip_space(text, index)
     return values

@@ -18,7 +18,7 @@ from pathlib import Path
 from ingest.readers.chatlog import looks_like_chat
 from ingest.readers.dates import find_date
 from ingest.readers.mailtext import decode_bytes
-from ingest.readers.textutil import read_bytes, split_lines
+from ingest.readers.textutil import looks_binary, read_bytes, split_lines
 from ingest.records import Identity, Message, ReadError, Record
 from ingest.sources import ReadResult
 
@@ -77,8 +77,8 @@ def detect(path: Path) -> bool:
     if suffix not in TEXT_SUFFIXES:
         return False
     try:
-        text = _decode(path.read_bytes()[:400_000])
-    except OSError:
+        text = _decode(read_bytes(path, 400_000))
+    except ReadError:
         return False
     lines = text.splitlines()
     return looks_like_transcript(lines) and not looks_like_chat(lines)
@@ -90,7 +90,10 @@ def detect(path: Path) -> bool:
 def read(path: Path) -> ReadResult:
     """Read one transcript file into one record."""
     path = path.resolve()
-    text = _decode(read_bytes(path))
+    data = read_bytes(path)
+    if looks_binary(data):
+        raise ReadError("binary file, not text")
+    text = _decode(data)
     lines = split_lines(text)
     suffix = path.suffix.lower()
     if suffix in CAPTION_SUFFIXES:

@@ -15,6 +15,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -116,6 +117,8 @@ NUMBER = re.compile(
     re.IGNORECASE,
 )
 # A code or identifier: letters and digits mixed (BPO2, EIP-7688) or a capitalized acronym.
+# A term that names one specific thing: a compound (free-threaded, ML-KEM) or a number.
+SPECIFIC = re.compile(r"\w-\w|^\d+$")
 IDENTIFIER = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])\w[\w-]*|\b[A-Z]{3,}\b")
 LIST_ITEM = re.compile(r"^\s*([-*\u2022]|\d{1,2}[.)]|\[[ x]\])\s+")
 # Metadata lines of notes and memos: where, when and who, not what was said.
@@ -255,6 +258,7 @@ class Evidence:
     units: list[Unit]
     chosen: list[Unit]
     confidence: float
+    unsaid: list[str] = field(default_factory=list)  # specific terms the store never says
 
 
 class Answerer:
@@ -284,7 +288,21 @@ class Answerer:
         self._embed(units, vector)
         units = sorted((u for u in units if u.score > UNSCORED), key=lambda u: -u.score)
         chosen = pick(units, EVOLVED if EVOLUTION.search(question) else RELATIVE)
-        return Evidence(question, terms, passages, units, chosen, confidence(chosen, terms))
+        unsaid = self._unsaid(terms)
+        return Evidence(
+            question, terms, passages, units, chosen, confidence(chosen, unsaid), unsaid
+        )
+
+    def _unsaid(self, terms: list[Term]) -> list[str]:
+        """The question's specific terms that nothing in the store says: a code or
+        identifier (BPO2, ADDMODX), a number (2027), a compound (free-threaded, ML-KEM)."""
+        missing = [
+            t.text for t in terms if not t.found and (t.identifier or SPECIFIC.search(t.text))
+        ]
+        if not missing:
+            return []
+        counts = self.store.catalog.phrase_chunk_counts(missing)
+        return [t for t in missing if not counts.get(t)]
 
     def compose(self, evidence: Evidence) -> Answer:
         """Quote the best units, or abstain when the evidence is below the threshold."""
@@ -588,21 +606,18 @@ def final_score(unit: Unit) -> float:
     )
 
 
-def confidence(chosen: list[Unit], terms: list[Term]) -> float:
-    """How sure the quoted units answer the question, 0..1; 0.5 at the calibrated midpoint.
+def confidence(chosen: list[Unit], unsaid: Sequence[str] = ()) -> float:
+    """How sure the quoted units answer the question, 0..1; 0.5 at :data:`MIDPOINT`.
 
-    A question that names a code or identifier found in none of the retrieved passages
-    ("BPO2", "ADDMODX") is about something that was not said: its confidence is halved.
+    A question that names a code, a number or a compound term that nothing in the store
+    says (``unsaid``: "BPO2", "2027", "free-threaded") is about something that was not
+    said: its confidence is halved.
     """
     if not chosen:
         return 0.0
     raw = max(0.7 * u.dense + 0.3 * u.context for u in chosen)
     sure = 1.0 / (1.0 + math.exp(-12.0 * (raw - MIDPOINT)))
-    return sure / 2 if unknown_identifiers(terms) else sure
-
-
-def unknown_identifiers(terms: list[Term]) -> list[str]:
-    return [t.text for t in terms if t.identifier and not t.found]
+    return sure / 2 if unsaid else sure
 
 
 # --- composing -----------------------------------------------------------------------------
@@ -672,8 +687,7 @@ def abstain(evidence: Evidence) -> Answer:
             )
         if len(closest) == 3:
             break
-    missing = unknown_identifiers(evidence.terms)
-    subject = " or ".join(missing) if missing else topic(evidence.question)
+    subject = " or ".join(evidence.unsaid) if evidence.unsaid else topic(evidence.question)
     text = f"I found no conversation about {subject}."
     if closest:
         listed = "; ".join(f"“{c.title}”" + (f" ({c.date})" if c.date else "") for c in closest)

@@ -9,15 +9,17 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from search.store.filters import Filters
+from search.store.migrations import migrate
 
-SCHEMA_VERSION = 1
+# Called inside a write's transaction with the doc ids it deletes (see search.store.journal).
+Journal = Callable[[sqlite3.Connection, list[str]], None]
 # Keyword scoring is weighted by field: title, heading, people, text.
 BM25 = "bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0)"
 # How many postings one keyword query may score (see Catalog.keyword_search).
@@ -71,7 +73,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     people TEXT NOT NULL,
     people_terms TEXT NOT NULL,
     start_ts REAL,
-    end_ts REAL
+    end_ts REAL,
+    embed_text TEXT  -- what the model embedded (text with a context header); see reindex
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- Covers the filter columns, so that filtering reads an index, not rows with long text.
@@ -164,6 +167,27 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 
+# Vector writes not yet known to be in Chroma (see search.store.journal): a row is written
+# in the same transaction as the catalog change it belongs to and deleted once Chroma has
+# the change; the next opening of the vectors replays what a killed process left.
+JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending_writes (
+    write_id INTEGER PRIMARY KEY,
+    pid INTEGER NOT NULL,        -- the writing process: replayed only once it is gone
+    created_at REAL NOT NULL,
+    doc_ids TEXT NOT NULL        -- JSON list: documents whose vectors are cleared first
+);
+CREATE TABLE IF NOT EXISTS pending_vectors (
+    write_id INTEGER NOT NULL REFERENCES pending_writes(write_id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    embedding BLOB NOT NULL,     -- float32, as Chroma keeps it
+    metadata TEXT NOT NULL       -- JSON
+);
+CREATE INDEX IF NOT EXISTS pending_vectors_write ON pending_vectors(write_id);
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceAccess:
@@ -236,41 +260,7 @@ class Catalog:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-        self._add_date_source()
-        self._db.executescript(ACCESS_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
-        self._index_chunk_people()
-
-    def _add_date_source(self) -> None:
-        """Give a catalog written before ``documents.date_source`` existed that column (its
-        documents keep NULL: the date's origin was not recorded)."""
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
-        if "date_source" in columns:
-            return
-        try:
-            self._db.execute("ALTER TABLE documents ADD COLUMN date_source TEXT")
-        except sqlite3.OperationalError as exc:  # another process added it meanwhile
-            if "duplicate column" not in str(exc):
-                raise
-
-    def _index_chunk_people(self) -> None:
-        """Fill ``chunk_people`` once for a catalog written before it existed."""
-        done = "SELECT 1 FROM meta WHERE key = 'chunk_people'"
-        if self._db.execute(done).fetchone():
-            return
-        with self.transaction() as db:
-            if db.execute(done).fetchone():  # another process did it meanwhile
-                return
-            rows = db.execute("SELECT chunk_id, people_terms FROM chunks").fetchall()
-            db.executemany(
-                "INSERT INTO chunk_people(chunk_id, term) VALUES (?, ?)",
-                [(r[0], term) for r in rows for term in r[1].split("|") if term],
-            )
-            db.execute("INSERT INTO meta(key, value) VALUES ('chunk_people', '1')")
+        self.migrated_from = migrate(self._db, path, SCHEMA + ACCESS_SCHEMA + JOURNAL_SCHEMA)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -347,14 +337,15 @@ class Catalog:
         documents: list[dict[str, Any]],
         keep: set[str],
         access: SourceAccess | None = None,
+        journal: Journal | None = None,
     ) -> list[str]:
         """Record a source's new state in one transaction.
 
         ``documents`` replace their earlier versions; ``keep`` documents stay as stored and
         now belong to this source (a newer export takes over the threads it still holds);
         documents of this source that are neither replaced nor kept are deleted; ``access``
-        sets who may see each document (replaced and kept alike). Returns the deleted doc
-        ids.
+        sets who may see each document (replaced and kept alike); ``journal`` is called
+        inside the transaction with the deleted doc ids. Returns the deleted doc ids.
         """
         with self.transaction() as db:
             db.execute(
@@ -382,10 +373,13 @@ class Catalog:
             )
             if access is not None:
                 self._write_access(db, path, access)
+            if journal is not None:
+                journal(db, gone)
         return gone
 
-    def forget(self, path: str) -> list[str]:
-        """Remove a source, or every source under a folder; returns the removed doc ids."""
+    def forget(self, path: str, journal: Journal | None = None) -> list[str]:
+        """Remove a source, or every source under a folder; returns the removed doc ids
+        (``journal`` is called with them inside the transaction)."""
         prefix = path.rstrip("/") + "/"
         with self.transaction() as db:
             sources = [
@@ -405,6 +399,8 @@ class Catalog:
                     self._delete_document(db, doc_id)
                 db.execute("DELETE FROM sources WHERE path = ?", (source,))
                 doc_ids += owned
+            if journal is not None:
+                journal(db, doc_ids)
         return doc_ids
 
     def forgotten_sources(self, paths: list[str]) -> list[str]:
@@ -567,13 +563,14 @@ class Catalog:
         )
         db.executemany(
             "INSERT INTO chunks(chunk_id, doc_id, position, kind, origin, channel, title, "
-            "heading, locator, source_path, text, people, people_terms, start_ts, end_ts) "
-            "VALUES (:chunk_id, :doc_id, :position, :kind, :origin, :channel, :title, "
-            ":heading, :locator, :source_path, :text, :people, :people_terms, :start_ts, "
-            ":end_ts)",
+            "heading, locator, source_path, text, people, people_terms, start_ts, end_ts, "
+            "embed_text) VALUES (:chunk_id, :doc_id, :position, :kind, :origin, :channel, "
+            ":title, :heading, :locator, :source_path, :text, :people, :people_terms, "
+            ":start_ts, :end_ts, :embed_text)",
             [
                 {
                     **c,
+                    "embed_text": c.get("embed_text"),
                     "kind": doc["kind"],
                     "origin": doc["origin"],
                     "channel": doc["channel"],
@@ -745,6 +742,37 @@ class Catalog:
 
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+
+    def meta(self, key: str) -> str | None:
+        """A fact about the store kept in ``meta`` (schema version, embedding model)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        self._db.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+    def embed_texts(self, batch: int = 1000) -> Iterator[list[sqlite3.Row]]:
+        """Every chunk with what its vector is made of, ``batch`` at a time in rowid order:
+        ``chunk_id``, ``doc_id``, ``text``, ``embed_text`` (NULL when stored before it was
+        kept), ``title``, ``heading``, ``created`` (the document's), and the fields Chroma
+        keeps (``kind``, ``origin``, ``position``, ``channel``, ``start_ts``, ``end_ts``)."""
+        last = -1
+        while True:
+            rows = self._db.execute(
+                "SELECT c.rowid, c.chunk_id, c.doc_id, c.text, c.embed_text, c.title, "
+                "c.heading, d.created, c.kind, c.origin, c.position, c.channel, c.start_ts, "
+                "c.end_ts FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                "WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1]["rowid"]
 
     def kind_of(self, label: str) -> str | None:
         """The kind of the document with this doc id, or whose source path ends with it."""

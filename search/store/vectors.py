@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
+
+# Ids or doc ids per Chroma delete call.
+BATCH = 500
 
 
 class VectorStoreUnavailable(RuntimeError):
@@ -64,6 +68,11 @@ class Vectors:
     def count(self) -> int:
         return int(self._collection.count())
 
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection itself (backup reads stored vectors, reindex renames it)."""
+        return self._collection
+
     def add(self, chunks: list[VectorChunk]) -> None:
         """Add chunk vectors (the caller deletes earlier versions first)."""
         nodes = []
@@ -83,8 +92,25 @@ class Vectors:
 
     def delete_documents(self, doc_ids: list[str]) -> None:
         """Remove every vector of these documents."""
-        for doc_id in doc_ids:
-            self._store.delete(ref_doc_id=doc_id)
+        for start in range(0, len(doc_ids), BATCH):
+            batch = doc_ids[start : start + BATCH]
+            self._collection.delete(where={"document_id": {"$in": batch}})
+
+    def delete_ids(self, chunk_ids: list[str]) -> None:
+        """Remove the vectors with these chunk ids."""
+        for start in range(0, len(chunk_ids), BATCH):
+            self._collection.delete(ids=chunk_ids[start : start + BATCH])
+
+    def ids(self, batch: int = 5000) -> Iterator[tuple[str, str | None]]:
+        """(chunk_id, doc_id) of every vector, read in batches."""
+        offset = 0
+        while True:
+            found = self._collection.get(include=["metadatas"], limit=batch, offset=offset)
+            if not found["ids"]:
+                return
+            for chunk_id, metadata in zip(found["ids"], found["metadatas"], strict=True):
+                yield chunk_id, (metadata or {}).get("document_id")
+            offset += len(found["ids"])
 
     def search(
         self,

@@ -348,7 +348,7 @@ def test_text_is_decoded_as_utf8_bom_utf16_or_cp1252(
 def test_undecodable_bytes_never_crash(tmp_path: Path) -> None:
     result = notes.read(write(tmp_path, "x.txt", b"Title\n\nbad \x81\x8d\x90 bytes\n"))
     assert result.records[0].sections
-    assert "replaced" in result.problems[0].reason
+    assert result.problems[0].reason == "3 bytes that are not UTF-8 read as cp1252"
 
 
 # ---------------------------------------------------------------------------- real samples

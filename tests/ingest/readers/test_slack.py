@@ -451,14 +451,22 @@ def test_slack_bad_day_file_and_bad_message_are_problems_and_rest_is_read(
     ]
 
 
-def test_slack_missing_or_corrupt_index_raises_read_error(tmp_path: Path) -> None:
+def test_slack_corrupt_channels_json_raises_read_error(tmp_path: Path) -> None:
     export = make_export(tmp_path / "acme", {"release/2025-03-05.json": [msg(0, "a")]})
     (export / "channels.json").write_text("{oops")
     with pytest.raises(ReadError, match=r"channels\.json"):
         slack.read(export)
+
+
+def test_slack_missing_users_json_is_reported_and_the_export_read(tmp_path: Path) -> None:
+    export = make_export(tmp_path / "acme", {"release/2025-03-05.json": [msg(0, "a")]})
     (export / "users.json").unlink()
-    with pytest.raises(ReadError, match=r"users\.json"):
-        slack.read(export)
+    assert slack.detect(export)
+    result = slack.read(export)
+    assert [m.text for r in result.records for m in r.messages] == ["a"]
+    assert [str(p) for p in result.problems] == [
+        f"{export / 'users.json'}: missing: people are named by their user ids"
+    ]
 
 
 # --- zips -----------------------------------------------------------------------------------
