@@ -35,6 +35,19 @@ def make_store(home: Path, **overrides: object) -> Store:
     return Store.open(Settings(home=home, **overrides))
 
 
+def notes_store(sample_org: Path, tmp_path: Path, count: int) -> Store:
+    """A store of the sample organization's first ``count`` meeting notes (by name)."""
+    from ingest.pipeline import ingest
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for path in sorted((sample_org / "meeting-notes").glob("*.md"))[:count]:
+        shutil.copy(path, notes / path.name)
+    store = make_store(tmp_path / "home")
+    assert not ingest([notes], store).failures
+    return store
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = make_store(tmp_path / "home")

@@ -16,7 +16,7 @@ from search.retrieval.retriever import Retriever
 from search.store.backup import BackupError, backup, read_manifest, restore
 from search.store.settings import Settings
 from search.store.store import Store
-from tests.conftest import make_store
+from tests.conftest import make_store, notes_store
 
 QUERIES = ["release date decision", "pricing for the enterprise tier", "SOC 2 audit evidence"]
 
@@ -121,13 +121,7 @@ def test_restoring_a_damaged_catalog_is_refused(sample_backup: Path, tmp_path: P
 
 @pytest.fixture
 def small_store(tmp_path: Path, sample_org_copy: Path) -> Store:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    for path in sorted((sample_org_copy / "meeting-notes").glob("*.md"))[:4]:
-        shutil.copy(path, notes / path.name)
-    store = make_store(tmp_path / "home")
-    assert not ingest([notes], store).failures
-    return store
+    return notes_store(sample_org_copy, tmp_path, 4)
 
 
 def test_a_vector_replaced_after_the_snapshot_is_embedded_again(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest
 from search.retrieval.retriever import Retriever
 from search.store.reindex import drop_collection, reindex
 from search.store.settings import Settings
 from search.store.store import EmbeddingModelChanged, Store
 from search.store.vectors import chroma_client
-from tests.conftest import make_store
+from tests.conftest import make_store, notes_store
 
 QUERIES = ["hiring plan for people ops", "release review decision", "pricing"]
 
@@ -24,13 +22,7 @@ def hits(store: Store, query: str) -> list[tuple[str, str, float]]:
 
 @pytest.fixture
 def small_store(tmp_path: Path, sample_org_copy: Path) -> Store:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    for path in sorted((sample_org_copy / "meeting-notes").glob("*.md"))[:5]:
-        shutil.copy(path, notes / path.name)
-    store = make_store(tmp_path / "home")
-    assert not ingest([notes], store).failures
-    return store
+    return notes_store(sample_org_copy, tmp_path, 5)
 
 
 def test_the_first_write_records_the_model(small_store: Store) -> None:
