@@ -178,25 +178,39 @@ def _merge_declared_handles(
     declared it next to their name (an attendee ``Rob Wu @rob``, a tag the minutes resolved
     to ``Rob Wu``): among the people of the same document first, else in the directory."""
     declared: dict[str, set[int]] = defaultdict(set)
-    doc_members: dict[str, set[int]] = defaultdict(set)
     for i, ident in enumerate(identities):
-        for doc in identity_docs.get(i, ()):
-            doc_members[doc].add(i)
         if ident.handle and not ident.mention and len(name_tokens(ident.name)) >= 2:
             declared[fold(ident.handle.strip().lstrip("@"))].add(i)
     if not declared:
         return
+    doc_members = _doc_members(identity_docs)
     for i, ident in enumerate(identities):
         handle = _bare_handle(ident)
         if handle is None or handle not in declared:
             continue
         candidates = {merger.find(c) for c in declared[handle]}
-        nearby = {merger.find(m) for d in identity_docs.get(i, ()) for m in doc_members[d]}
+        nearby = _nearby(merger, i, identity_docs, doc_members)
         choice = _only(candidates & nearby)
         if choice is None and not candidates & nearby:
             choice = _only(candidates)
         if choice is not None:
             merger.union(choice, i, "declared handle", strict=True)
+
+
+def _doc_members(identity_docs: dict[int, set[str]]) -> dict[str, set[int]]:
+    """The identities seen in each document."""
+    members: dict[str, set[int]] = defaultdict(set)
+    for i, docs in identity_docs.items():
+        for doc in docs:
+            members[doc].add(i)
+    return members
+
+
+def _nearby(
+    merger: Merger, i: int, identity_docs: dict[int, set[str]], doc_members: dict[str, set[int]]
+) -> set[int]:
+    """The groups of everyone seen in a document where identity ``i`` is seen."""
+    return {merger.find(m) for d in identity_docs.get(i, ()) for m in doc_members[d]}
 
 
 def _merge_first_names(
@@ -207,10 +221,7 @@ def _merge_first_names(
 ) -> None:
     """Join one-word identities to the only person with that first name nearby."""
     by_first: dict[str, set[int]] = defaultdict(set)
-    doc_members: dict[str, set[int]] = defaultdict(set)
     for i, ident in enumerate(identities):
-        for doc in identity_docs.get(i, ()):
-            doc_members[doc].add(i)
         for key, _ in _full_keys(ident):
             by_first[key.split()[0]].add(i)
     n = len(identities)
@@ -220,12 +231,13 @@ def _merge_first_names(
             by_first[tokens[0]].add(n + j)
     team_of = _teams(merger, config)
     members = {root: [m for m in group if m < n] for root, group in merger.groups().items()}
+    doc_members = _doc_members(identity_docs)
     for i, ident in enumerate(identities):
         token = _single_token(ident)
         if token is None or token not in by_first:
             continue
         candidates = {merger.find(c) for c in by_first[token]}
-        nearby = {merger.find(m) for d in identity_docs.get(i, ()) for m in doc_members[d]}
+        nearby = _nearby(merger, i, identity_docs, doc_members)
         choice = _only(candidates & nearby)
         if choice is None and team_of.get(merger.find(i)):
             team = team_of[merger.find(i)]
