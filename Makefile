@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := api/sample_org
 
-.PHONY: setup browser run test bench clean
+.PHONY: setup packages synapse run test bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,14 +24,24 @@ run: setup
 	  $(BIN)/watercooler serve
 
 # The page tests drive Debian's Chromium (no browser download), with an emoji font so that
-# the screenshots show what people see; root installs them with apt.
-BROWSER_PACKAGES := chromium fonts-noto-color-emoji
-browser:
-	@{ command -v chromium && fc-list | grep -qi "color emoji"; } >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES); \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(BROWSER_PACKAGES); fi; }
+# the screenshots show what people see; the IMAP source tests run a real Dovecot. Root
+# installs them with apt (the Dovecot package's own service is not started).
+PACKAGES := chromium fonts-noto-color-emoji dovecot-imapd
+packages:
+	@{ command -v chromium && command -v dovecot && fc-list | grep -qi "color emoji"; } \
+	  >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PACKAGES); \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(PACKAGES); fi; }
 
-test: setup browser
+# The Matrix source tests run a real Synapse from PyPI, in a venv of its own (its pins
+# never meet ours).
+synapse: .venv-synapse/.installed
+.venv-synapse/.installed:
+	$(PYTHON) -m venv .venv-synapse
+	.venv-synapse/bin/pip install --quiet matrix-synapse
+	touch $@
+
+test: setup packages synapse
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

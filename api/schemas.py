@@ -116,6 +116,9 @@ class Status(BaseModel):
     by_source: dict[str, Counts]
     last_run: dict[str, Any] | None
     store: dict[str, str]
+    live_sources: list[dict[str, Any]] = Field(
+        default_factory=list, description="Each configured source and its last sync."
+    )
 
 
 class StatusBrief(BaseModel):

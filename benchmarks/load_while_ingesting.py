@@ -15,9 +15,10 @@ timeout, "database is locked" anywhere in a body) and documents seen half-writte
 be 0 (exit status 1 otherwise). ``tests/api/test_load_while_ingesting.py`` runs a short one.
 
 ``--via cli`` ingests with ``watercooler ingest`` in another process instead. With the
-embedded Chroma store that is not supported (Chroma's PersistentClient is not
-multi-process safe): the server's index does not see the other process's vectors, and
-queries whose candidates include them fail with Chroma's "Error finding id" (5xx).
+embedded Chroma store that is refused (exit 4, see search/store/lock.py): Chroma's
+PersistentClient is not multi-process safe (the server's index would not see the other
+process's vectors, and queries whose candidates include them would fail with Chroma's
+"Error finding id"); it runs with a Chroma server (WATERCOOLER_CHROMA_URL).
 """
 
 from __future__ import annotations

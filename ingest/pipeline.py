@@ -16,13 +16,13 @@ import inspect
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.access import AccessFileError, FolderPolicies, record_grantees
+from ingest.access import AccessFileError, FolderAccess, FolderPolicies, record_grantees
 from ingest.chunking import Chunk, Chunker
-from ingest.records import Problem, ReadError, Record
+from ingest.records import Identity, Problem, ReadError, Record
 from ingest.sources import ReadResult, Source, bounded, find_sources
 from search.store.catalog import SourceAccess
 from search.store.journal import crash_point
@@ -34,6 +34,8 @@ READER_OPTIONS = ("max_zip_bytes",)
 
 Status = Literal["new", "updated", "unchanged", "failed", "skipped"]
 Progress = Callable[[str, int, int], None]
+# People of a source that its text does not name (the authors of a file's git commits).
+Authors = Callable[[Path], list[Identity]]
 
 
 @dataclass(slots=True)
@@ -92,8 +94,10 @@ def ingest(
     prune: bool = False,
     exclude: tuple[str, ...] = (),
     progress: Progress | None = None,
+    authors: Authors | None = None,
 ) -> IngestSummary:
-    """Ingest every source under ``paths`` into ``store`` and return the run's summary."""
+    """Ingest every source under ``paths`` into ``store`` and return the run's summary;
+    ``authors`` names people of a source its own text does not (a git commit's author)."""
     started = time.perf_counter()
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -110,7 +114,7 @@ def ingest(
         if progress is not None:
             progress(str(source.path), index, len(sources))
         summary.outcomes.append(
-            _ingest_source(source, store, chunker, run_id, summary.problems, policies)
+            _ingest_source(source, store, chunker, run_id, summary.problems, policies, authors)
         )
     if prune:
         for gone in store.catalog.forgotten_sources(resolved):
@@ -131,6 +135,7 @@ def _ingest_source(
     run_id: int,
     problems: list[Problem],
     policies: FolderPolicies,
+    authors: Authors | None = None,
 ) -> SourceOutcome:
     path = str(source.path)
     if source.reader is None:
@@ -143,6 +148,25 @@ def _ingest_source(
         return SourceOutcome(path, "failed", f"cannot read: {exc.strerror or exc}")
     except AccessFileError as exc:
         return SourceOutcome(path, "failed", str(exc))
+    # Another process ingesting this source at once (server mode) finishes first; then the
+    # ledger shows it written, and this one skips it.
+    with store.catalog.source_lock(path):
+        return _ingest_changed(source, store, chunker, run_id, problems, digest, folder, authors)
+
+
+def _ingest_changed(
+    source: Source,
+    store: Store,
+    chunker: Chunker,
+    run_id: int,
+    problems: list[Problem],
+    digest: str,
+    folder: FolderAccess,
+    authors: Authors | None = None,
+) -> SourceOutcome:
+    """Read and write a source unless the ledger shows it unchanged."""
+    assert source.reader is not None
+    path = str(source.path)
     previous = store.catalog.source_hash(path)
     # A source whose bytes and folder access are unchanged is skipped; when only its
     # folder's access (or the rules) changed, it is read again but nothing is re-embedded.
@@ -156,6 +180,8 @@ def _ingest_source(
         return SourceOutcome(path, "failed", f"{type(exc).__name__}: {exc}")
     problems.extend(result.problems)
     records = _unique(result.records, path, problems)
+    if authors is not None:
+        records = [_with_people(r, authors(source.path)) for r in records]
     if not records:
         return SourceOutcome(path, "failed", "no text or messages found")
     stored = store.catalog.stored_hashes([r.doc_id for r in records])
@@ -181,6 +207,13 @@ def _ingest_source(
         documents=len(writes),
         chunks=sum(len(w.vectors) for w in writes),
     )
+
+
+def _with_people(record: Record, people: list[Identity]) -> Record:
+    """``record`` with ``people`` among its participants (those it lacks)."""
+    known = {(i.email or i.name).lower() for i in record.participants}
+    extra = [i for i in people if (i.email or i.name).lower() not in known]
+    return replace(record, participants=[*record.participants, *extra]) if extra else record
 
 
 def read_source(source: Source, store: Store) -> ReadResult:

@@ -1,6 +1,6 @@
 """Everything that reads the store: the store itself, retrieval, answers and people.
 
-- ``search.store``: the catalog (SQLite) and vectors (Chroma) kept in step by ``Store``.
+- ``search.store``: the catalog (SQLite or PostgreSQL), vectors (Chroma), kept in step by ``Store``.
 - ``search.retrieval``: hybrid retrieval (``Retriever``), snippets, facets, evaluation.
 - ``search.answers``: extractive answers with citations (``Answerer``), the LLM path (``Asker``).
 - ``search.people``: the people directory (``directory_for``), experts (``ExpertFinder``).

@@ -1,15 +1,25 @@
-"""Shared fixtures: the real embedding model, stores in temporary folders, a live server."""
+"""Shared fixtures: the real embedding model, stores in temporary folders, a live server,
+PostgreSQL schemas for the server catalog."""
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx
+import psycopg
 import pytest
 import uvicorn
 
@@ -31,8 +41,103 @@ def embedder() -> Embedder:
     return load_embedder(Settings().model_path)
 
 
+# The catalog engines the catalog and retrieval tests run against.
+ENGINES = ("sqlite", "postgresql")
+POSTGRES_URL = os.environ.get(
+    "WATERCOOLER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+SKIP_POSTGRES = "WATERCOOLER_TEST_SKIP_POSTGRES"
+
+
 def make_store(home: Path, **overrides: object) -> Store:
     return Store.open(Settings(home=home, **overrides))
+
+
+@functools.cache
+def _postgres_missing() -> str | None:
+    """Why the test PostgreSQL server cannot be used (None: it answers), asked once."""
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        return (
+            f"these tests need PostgreSQL at {POSTGRES_URL} (set WATERCOOLER_TEST_DATABASE_URL "
+            f"to use another; {SKIP_POSTGRES}=1 skips them): {' '.join(str(exc).split())}"
+        )
+    return None
+
+
+def require_postgres() -> None:
+    """Fail (or, with WATERCOOLER_TEST_SKIP_POSTGRES=1, skip) saying what is missing when
+    the test PostgreSQL server does not answer."""
+    reason = _postgres_missing()
+    if reason and os.environ.get(SKIP_POSTGRES) == "1":
+        pytest.skip(reason)
+    if reason:
+        pytest.fail(reason, pytrace=False)
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A database URL whose tables go into a new, empty schema, dropped afterwards."""
+    require_postgres()
+    schema = f"wc_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+        db.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+            db.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def engine_settings(engine: str) -> Iterator[dict[str, Any]]:
+    """Settings overrides that put a store's catalog in ``engine``."""
+    if engine == "sqlite":
+        yield {}
+        return
+    with postgres_schema() as url:
+        yield {"database_url": url}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """Settings overrides for each catalog engine in turn (a fresh PostgreSQL schema)."""
+    with engine_settings(request.param) as overrides:
+        yield overrides
+
+
+@contextmanager
+def chroma_server(data: Path) -> Iterator[str]:
+    """A real Chroma server (`chroma run`) on a loopback port keeping its data in ``data``;
+    its URL."""
+    chroma = Path(sys.executable).with_name("chroma")
+    if not chroma.exists():
+        chroma = Path(shutil.which("chroma") or "chroma")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("chroma run did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def notes_store(sample_org: Path, tmp_path: Path, count: int) -> Store:
@@ -75,6 +180,28 @@ def sample_store(
     assert not summary.failures, summary.failures
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_store_postgres(sample_store: Store) -> Iterator[Store]:
+    """The sample organization with its catalog in PostgreSQL: the embedded catalog's rows
+    copied (ingest writes the same rows through the shared SQL; re-embedding the whole
+    organization would double the suite's slowest step), the same vectors."""
+    from search.store.transfer import copy_catalog
+
+    with postgres_schema() as url:
+        settings = Settings(home=sample_store.settings.home, database_url=url)
+        s = Store.open(settings)
+        copy_catalog(sample_store.catalog, s.catalog, lambda step, rows: None)
+        yield s
+        s.close()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def sample_stores(request: pytest.FixtureRequest) -> Store:
+    """The sample organization in each catalog engine in turn."""
+    name = "sample_store" if request.param == "sqlite" else "sample_store_postgres"
+    return request.getfixturevalue(name)
 
 
 def free_port() -> int:

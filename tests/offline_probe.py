@@ -1,18 +1,34 @@
 """Run ingest, search and an HTTP request while recording every outbound network attempt.
 
 Run as a script (by test_offline.py) so that the audit hook, which cannot be removed,
-lives only in this process. Prints one JSON line: the attempts and what was done.
+lives only in this process and its children. Every Python process it starts (the server's
+people snapshot child) runs the same hook from ``tests/offline_guard/sitecustomize.py``
+and writes what it blocked, and that it ran guarded, to the file named by
+:data:`GUARD_LOG`. Prints one JSON line: the attempts and what was done.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 ATTEMPTS: list[str] = []
+GUARD_LOG = "WATERCOOLER_OFFLINE_GUARD_LOG"
+GUARD_DIR = Path(__file__).resolve().parent / "offline_guard"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _record(line: str) -> None:
+    """Note ``line`` here and, in a guarded process, in the guard log."""
+    log = os.environ.get(GUARD_LOG)
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"pid": os.getpid(), "line": line}) + "\n")
 
 
 def is_local(address: object) -> bool:
@@ -34,6 +50,7 @@ def block_network(event: str, args: tuple) -> None:
             return
         if not is_local(address):
             ATTEMPTS.append(f"connect {address}")
+            _record(f"connect {address}")
             raise OSError(f"blocked outbound connection to {address}")
     elif event == "socket.getaddrinfo":
         host = args[0]
@@ -41,11 +58,41 @@ def block_network(event: str, args: tuple) -> None:
             host = host.decode()
         if not is_local(host):
             ATTEMPTS.append(f"resolve {host}")
+            _record(f"resolve {host}")
             raise OSError(f"blocked DNS lookup of {host}")
 
 
-def main(source: Path, home: Path) -> None:
+def guard_this_process() -> None:
+    """Block the network here and log that this process (its command line) runs guarded."""
     sys.addaudithook(block_network)
+    _record("guarded " + " ".join(sys.orig_argv))
+
+
+def guard_children(log: Path) -> None:
+    """Make every Python process started from here on run :func:`guard_this_process`
+    first (a ``sitecustomize`` on PYTHONPATH) and report to ``log``."""
+    os.environ[GUARD_LOG] = str(log)
+    paths = [str(GUARD_DIR), str(REPO), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+
+
+def guard_log(log: Path) -> list[dict]:
+    """What guarded processes wrote: ``{"pid", "line"}`` records."""
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return path.exists()
+
+
+def main(source: Path, home: Path, log: Path) -> None:
+    sys.addaudithook(block_network)
+    guard_children(log)
     import httpx
 
     from ingest.pipeline import ingest
@@ -61,6 +108,9 @@ def main(source: Path, home: Path) -> None:
     store.close()
     with LiveServer(settings) as server:
         response = httpx.get(server.url + "/search", params={"q": "pricing"}, timeout=30)
+        # the server builds the people directory in a child process: let it finish
+        snapshot = wait_for(home / "people.snapshot", 600)
+    children = [r for r in guard_log(log) if r["pid"] != os.getpid()]
     print(
         json.dumps(
             {
@@ -70,10 +120,19 @@ def main(source: Path, home: Path) -> None:
                 "hits": len(hits),
                 "http_status": response.status_code,
                 "http_hits": len(response.json()["hits"]),
+                "snapshot_built": snapshot,
+                "guarded_children": [
+                    r["line"].removeprefix("guarded ")
+                    for r in children
+                    if r["line"].startswith("guarded ")
+                ],
+                "child_attempts": [
+                    r["line"] for r in children if not r["line"].startswith("guarded ")
+                ],
             }
         )
     )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))

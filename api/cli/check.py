@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated
 
 import typer
 
-from api.cli.common import EXIT_FAILED, JsonOption, console, errors, print_json, store_session
+from api.cli.common import (
+    EXIT_FAILED,
+    JsonOption,
+    console,
+    errors,
+    holding_store,
+    print_json,
+    store_session,
+)
 
 # At most this many ids of each kind are listed in the text report.
 SHOWN = 10
@@ -26,7 +35,10 @@ def check(
     from search.store.consistency import check as find
     from search.store.consistency import repair as fix
 
-    with store_session() as store:
+    held: AbstractContextManager[object] = nullcontext()
+    if repair:
+        held = holding_store("check --repair")
+    with held, store_session() as store:
         found = find(store)
         reembedded = deleted = 0
         if repair and not found.clean:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from search.people.people_file import PeopleFileError
 from search.store.filters import Filters, InvalidFilter
 from search.store.kinds import KINDS
+from search.store.lock import StoreBusy, serving, writing
 from search.store.settings import Settings
 from search.store.store import EmptyStoreError, Store
 from search.store.vectors import VectorStoreUnavailable
@@ -21,6 +22,7 @@ from search.store.vectors import VectorStoreUnavailable
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+EXIT_BUSY = 4
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True)
@@ -45,6 +47,39 @@ def open_store() -> Store:
         return Store.open(Settings())
     except (ValueError, OSError) as exc:
         raise fail(exc, EXIT_UNAVAILABLE) from exc
+
+
+def _hold(lock: AbstractContextManager[None]) -> ExitStack:
+    """``lock`` taken, in a stack that releases it; exit 4, saying who has the store, when
+    it is taken."""
+    stack = ExitStack()
+    try:
+        stack.enter_context(lock)
+    except StoreBusy as exc:
+        raise fail(exc, EXIT_BUSY) from exc
+    except (ValueError, OSError) as exc:
+        raise fail(exc, EXIT_UNAVAILABLE) from exc
+    return stack
+
+
+def _waiting(who: str) -> None:
+    errors.print(f"waiting for {who} to finish writing the store…", highlight=False)
+
+
+def holding_store(command: str) -> ExitStack:
+    """The store held for the writing ``command`` (see :mod:`search.store.lock`): exit 4 at
+    once while a server has the embedded store open; wait for another writing command."""
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        raise fail(exc, EXIT_UNAVAILABLE) from exc
+    return _hold(writing(settings, command, _waiting))
+
+
+def holding_server(settings: Settings, address: str) -> ExitStack:
+    """The embedded store held for a server at ``address``; exit 4 when another process has
+    it."""
+    return _hold(serving(settings, address))
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from api.cli.common import (
     console,
     errors,
     fail,
+    holding_store,
     print_json,
     store_session,
 )
@@ -37,6 +38,7 @@ def ingest(
     if missing:
         raise fail(f"no such file or folder: {', '.join(missing)}", EXIT_USAGE)
     with (
+        holding_store("ingest"),
         store_session() as store,
         Progress(
             TextColumn("[bold]ingest"),
@@ -79,7 +81,7 @@ def forget(
 ) -> None:
     """Remove a source (or every source under a folder) from the store."""
     target = str(path.expanduser().resolve())
-    with store_session() as store:
+    with holding_store("forget"), store_session() as store:
         removed = store.forget(target)
     if not removed:
         errors.print(f"nothing stored from {target}")

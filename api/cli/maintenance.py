@@ -20,6 +20,7 @@ from api.cli.common import (
     console,
     errors,
     fail,
+    holding_store,
     print_json,
     store_session,
 )
@@ -66,10 +67,11 @@ def restore(
 ) -> None:
     """Bring a backup back into WATERCOOLER_HOME (stop the server first)."""
     settings = Settings()
-    try:
-        restored = run_restore(source, settings, force=force)
-    except BackupError as exc:
-        raise fail(exc, EXIT_USAGE) from exc
+    with holding_store("restore"):
+        try:
+            restored = run_restore(source, settings, force=force)
+        except BackupError as exc:
+            raise fail(exc, EXIT_USAGE) from exc
     manifest = restored.manifest
     if as_json:
         print_json(
@@ -103,7 +105,12 @@ def restore(
 
 def reindex(as_json: JsonOption = False) -> None:
     """Re-embed every chunk from the catalog with the configured model (after changing
-    WATERCOOLER_EMBEDDING_MODEL, or when the vectors are lost); restart the server after."""
+    WATERCOOLER_EMBEDDING_MODEL, or when the vectors are lost); stop the server first."""
+    with holding_store("reindex"):
+        _reindex(as_json)
+
+
+def _reindex(as_json: bool) -> None:
     from search.store.reindex import reindex as run_reindex
 
     try:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from api.cli.common import EXIT_USAGE, JsonOption, console, errors, fail, print_json, store_session
+from api.cli.common import (
+    EXIT_USAGE,
+    JsonOption,
+    console,
+    errors,
+    fail,
+    holding_server,
+    print_json,
+    store_session,
+)
 from search.status import status as store_status
 from search.store.settings import Settings
 
@@ -24,15 +34,34 @@ def serve(
             help="Serve beyond loopback without sign-in: visitors see what is open to everyone."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes; more than one needs a Chroma server (WATERCOOLER_CHROMA_URL).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) and the search page."""
-    import uvicorn
-
-    from api.app import create_app
-    from api.auth import describe, is_loopback
-
     settings = Settings()
     host, port = host or settings.host, port or settings.port
+    if workers > 1 and not settings.chroma_url:
+        raise fail(
+            "--workers needs a Chroma server (WATERCOOLER_CHROMA_URL): the embedded vector "
+            "store can be served by one process only",
+            EXIT_USAGE,
+        )
+    # Held until the server stops: commands that write the embedded store are refused.
+    with holding_server(settings, f"http://{host}:{port}"):
+        _serve(settings, host, port, allow_anonymous, workers)
+
+
+def _serve(settings: Settings, host: str, port: int, allow_anonymous: bool, workers: int) -> None:
+    import uvicorn
+
+    from api.app import OPEN_MODE_VARIABLE, create_app
+    from api.auth import describe, is_loopback
+
     with store_session() as store:
         counts = store_status(store)
         signed_in = bool(settings.auth_proxy_addresses) or store.catalog.has_tokens()
@@ -49,19 +78,25 @@ def serve(
         f"{counts['messages']} messages, {counts['chunks']} chunks, {counts['people']} people "
         f"from {settings.home_dir}"
     )
-    console.print(f"Serving on [bold]http://{host}:{port}/[/bold] (API docs at /docs)")
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"Serving on [bold]http://{host}:{port}/[/bold] (API docs at /docs{processes})")
     if sign_in.startswith("WARNING"):
         errors.print(f"[yellow]{sign_in}[/yellow]", highlight=False)
     else:
         console.print(sign_in, highlight=False)
     open_mode = "local" if is_loopback(host) or not allow_anonymous else "anonymous"
     # The client address must be the TCP peer's: a proxy's headers are believed by address.
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
+    if workers > 1:  # each worker process builds its app from the environment
+        os.environ[OPEN_MODE_VARIABLE] = open_mode
+        uvicorn.run(
+            "api.app:worker_app", factory=True, workers=workers, proxy_headers=False, **options
+        )
+        return
     uvicorn.run(
-        create_app(settings, warm=True, open_mode=open_mode),
-        host=host,
-        port=port,
-        log_level="warning",
+        create_app(settings, warm=True, open_mode=open_mode, sync_sources=True),
         proxy_headers=False,
+        **options,
     )
 
 

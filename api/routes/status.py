@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api import schemas
 from api.deps import PrincipalDep, StoreDep
+from api.routes.sources import source_states
 from search.status import status as store_status
 
 router = APIRouter(tags=["service"])
@@ -22,7 +23,8 @@ def health() -> schemas.Health:
 @router.get("/status", response_model=schemas.Status | schemas.StatusBrief, operation_id="status")
 def status(store: StoreDep, principal: PrincipalDep) -> dict[str, Any] | schemas.StatusBrief:
     """For an admin: counts of documents, conversations, messages, chunks and people, the
-    last ingest run, where the store is. For anyone else: who they are signed in as."""
+    last ingest run, where the store is, each live source's last sync. For anyone else:
+    who they are signed in as."""
     if not principal.admin:
         return schemas.StatusBrief(signed_in_as=principal.name)
-    return store_status(store)
+    return {**store_status(store), "live_sources": source_states(store)}

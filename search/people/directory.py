@@ -21,9 +21,12 @@ mailboxes and mailing lists (``all@``, ``python-dev@``), labels that are not nam
 of ``Kiara Rose (Apple)``). An ``@mention`` in prose joins the person it names but makes
 none by itself; a one-word name or an ``@handle`` alone makes a person only where its
 document shows one: listed among attendees, heading an update (``@ana and @bo for
-@team: …``, not the team), or speaking in turns (``Thomas: …``) in a document written in
-turns. (spaCy's NER was measured for telling names from organizations in these lists and
-left out: on the real development sets it called six of ninety listed attendees ORG and
+@team: …``, not the team), speaking in turns (``Thomas: …``) in a document written in
+turns, saying or doing something (``George asked …``, ``@shemnon mentioned …``), or
+named as the one a proposal is ``by``. One word that also reads as a common word or a
+heading (``### Rohit`` over his action items) needs attendance or what they say.
+(spaCy's NER was measured for telling names from organizations in these lists and left
+out: on the real development sets it called six of ninety listed attendees ORG and
 caught none of the labels the rules above miss.)
 
 Merging (:mod:`search.people.merging`) is union-find over identities (one identity per distinct
@@ -35,7 +38,8 @@ name, e-mail, user id, handle and source format), strongest evidence first:
 4. the same normalized full name: case and accents folded, ``Last, First`` flipped,
    parenthetical remarks dropped (``name``); a handle or an e-mail local part whose dots,
    underscores or hyphens separate the same words, or an ``@mention`` spelling them
-   (``@EmiliaPaz``) (``handle``, ``email local part``);
+   (``@EmiliaPaz``), or a bare handle running them together (``@justindrake``, when one
+   person has that name) (``handle``, ``email local part``);
 5. a bare handle (``@zombie``, a ``[rob]`` speaker tag, a nick) joins the one person who
    declared it next to their name (``Rob Wu @rob``, a tag the minutes resolved to Rob
    Wu): in the same document first, else in the whole directory (``declared handle``);
@@ -709,15 +713,19 @@ def _persons(
         if not x.mention and len(tokens := name_tokens(x.name)) >= 2
     }
     drafts = []
+    doubtful: set[int] = set()  # one word that reads as a label: kept only if shown speaking
     for root, members in merger.groups().items():
         idents = [i for i in members if i < n]
         if not idents:
             continue
         entry = config.people[configured[root]] if root in configured else None
-        if entry is None and _is_label(merger, idents, seen, words, first_names):
+        label = None if entry else _label(merger, idents, seen, words, first_names)
+        if label == "label":
             continue
+        if label == "word":
+            doubtful.add(len(drafts))
         drafts.append((idents, entry, members))
-    drafts = _vouched_drafts(drafts, merger, seen, catalog)
+    drafts = _vouched_drafts(drafts, merger, seen, catalog, doubtful)
     drafts.sort(key=lambda d: min(merger.identities[i].label for i in d[0]))
     persons: list[Person] = []
     person_of: dict[Identity, str] = {}
@@ -742,24 +750,29 @@ def _vouched_drafts(
     merger: Merger,
     seen: dict[Identity, _Seen],
     catalog: Catalog,
+    doubtful: set[int],
 ) -> list[tuple[list[int], ConfiguredPerson | None, list[int]]]:
     """The drafts without the one-word names and ``@handles`` their documents do not show
-    to be people (see :func:`_lone_words_vouched`)."""
+    to be people (see :func:`_lone_words_vouched`). A ``doubtful`` draft, a word that also
+    reads as a common word or a heading, needs stronger evidence: listed among attendees,
+    or the subject of what someone says (``George asked …``)."""
     lone = {
         k: word
         for k, (idents, entry, _) in enumerate(drafts)
         if entry is None and (word := _lone_word([merger.identities[i] for i in idents], seen))
     }
     if not lone:
-        return drafts
+        return [d for k, d in enumerate(drafts) if k not in doubtful]
     docs = {k: {d for i in drafts[k][0] for d in seen[merger.identities[i]].docs} for k in lone}
     names: dict[str, set[str]] = defaultdict(set)
     for x in merger.identities:
         if not x.mention and (key := name_key(x.name)):
             for doc_id in seen[x].docs:
                 names[doc_id].add(key)
-    vouched = _lone_words_vouched(catalog, lone, docs, names)
-    return [d for k, d in enumerate(drafts) if k not in lone or k in vouched]
+    vouched = _lone_words_vouched(catalog, lone, docs, names, doubtful)
+    return [
+        d for k, d in enumerate(drafts) if (k not in lone and k not in doubtful) or k in vouched
+    ]
 
 
 def _lone_word(members: list[Identity], seen: dict[Identity, _Seen]) -> tuple[str, bool] | None:
@@ -799,14 +812,18 @@ def _lone_words_vouched(
     lone: dict[int, tuple[str, bool]],
     docs: dict[int, set[str]],
     names: dict[str, set[str]],
+    doubtful: set[int],
 ) -> set[int]:
     """Which one-word names and ``@handles`` their documents show to be people: listed
     among attendees (under an attendance heading, on an ``Attendees:`` line, or as a list
     item of its own), an ``@handle`` that heads an update (``@ana and @bo for @team: …``,
     not the team), or a word speaking in turns (``Thomas: …``) in a document written in
-    turns (two or more of its people head lines as ``Name: …``). An agenda item
-    (``**Housekeeping** (5 minutes)``), a table cell or a figure (``Avg: 0.2``), a field
-    (``Creator: @someone``) or an ``@handle`` in a sentence is not."""
+    turns (two or more of its people head lines as ``Name: …``), or a word or ``@handle``
+    that is the subject of what someone says or does (``Dustin noted …``, ``@shemnon`` /
+    ``mentioned that …``: :data:`_SAYS`), or an ``@handle`` a piece of work is ``by``
+    (``a proposal by @michaelneuder``). An agenda item (``**Housekeeping** (5
+    minutes)``), a table cell or a figure (``Avg: 0.2``), a field (``Creator: @someone``)
+    or an ``@handle`` elsewhere in a sentence is not."""
     by_doc: dict[str, list[int]] = defaultdict(list)
     for k, doc_ids in docs.items():
         for doc_id in doc_ids:
@@ -826,12 +843,17 @@ def _lone_words_vouched(
             and (key := name_key(match["key"])) in people
         }
         for k in by_doc[doc_id]:
-            if k not in vouched and _vouched_in(lone[k], lines, len(labels) >= 2):
+            strict = k in doubtful
+            if k not in vouched and _vouched_in(lone[k], lines, len(labels) >= 2, strict):
                 vouched.add(k)
     return vouched
 
 
-def _vouched_in(lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: bool) -> bool:
+def _vouched_in(
+    lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: bool, strict: bool = False
+) -> bool:
+    """Whether ``lines`` show the word a person (see :func:`_lone_words_vouched`); only by
+    attendance or by what they say when ``strict``."""
     word, mentioned = lone
     name = re.escape("@" + word if mentioned else word)
     entry = re.compile(rf"(?<![\w@#/.-]){name}(?![\w@/.-])", 0 if mentioned else re.I)
@@ -854,6 +876,13 @@ def _vouched_in(lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: 
             continue
         if _ATTENDANCE.search(heading) or listing:
             return True
+        after = line[found.end() :].strip() or (lines[n + 1][1] if n + 1 < len(lines) else "")
+        if _SAYS.match(after) and word.lower() not in _COLLECTIVE:
+            return True
+        if mentioned and _BY.search(line[: found.start()]):
+            return True
+        if strict:
+            continue
         if not mentioned:
             if in_turns and turn.match(line):
                 return True
@@ -878,6 +907,149 @@ def _vouched_in(lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: 
     return False
 
 
+# What a person does in minutes, written right after their name (or after the names they
+# are listed with): ``Dustin noted``, ``**Rohit** highlighted``, ``Felix (Geth) said``,
+# ``George, Benedict, and Thomas published``, ``@shemnon`` / ``mentioned that``.
+_SAYS = re.compile(
+    r"^(?:\*\*|__|\]|\))?(?:\s*\([^()\n]{1,40}\))?(?:\s*:)?"
+    r"(?:\s*(?:,|,?\s+and|&)\s+@?[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?)*\s*"
+    r"(?i:said|says|mentioned|mentions|noted|asked|asks|suggested|suggests|proposed|proposes"
+    r"|agreed|agrees|disagreed|disagrees|explained|explains|presented|emphasi[sz]ed"
+    r"|pointed out|points out|brought up|raised|raises|replied|answered|responded|commented"
+    r"|argued|argues|clarified|confirmed|described|highlighted|recommended|wondered"
+    r"|questioned|reported|thinks|thought|believes|provided|identified|shared|volunteered"
+    r"|offered|demoed|demonstrated|summari[sz]ed|requested|acknowledged|objected|expressed"
+    r"|published|wrote|authored|built|created|implemented|developed|prototyped|fixed"
+    r"|walked (?:us |the group )?through|gave an? (?:update|overview|demo|presentation))\b"
+)
+# Words that say something but name no one: "Everyone agreed", "The group noted".
+_COLLECTIVE = frozenset(
+    """all anyone anybody chair chairs consensus discussion everyone everybody folks group
+    meeting nobody others people someone somebody team they we""".split()
+)
+# "Minslack: a proposal by @michaelneuder and @ana": the handles of who wrote it.
+_BY = re.compile(r"\bby\s+(?:@[\w.-]+\s*(?:,|\band\b|&)\s*)*$", re.I)
+_WORD = re.compile(
+    r"@[\w.-]+|[A-Z][\w.'\u2019-]*|\b(?i:and|for|from|at|of|with)\b|&|\+|/|,|\([^)]*\)"
+    r"|\*\*|__|\[|\]"
+)
+_AFFILIATION_WORD = re.compile(r"\b(?:for|from|at|of|with)\s*@?$", re.I)
+_SPEECH = re.compile(r"$|[\"'\u201c(]?[^\W\d_]")
+
+
+def _lone_words_vouched(
+    catalog: Catalog,
+    lone: dict[int, tuple[str, bool]],
+    docs: dict[int, set[str]],
+    names: dict[str, set[str]],
+    doubtful: set[int],
+) -> set[int]:
+    """Which one-word names and ``@handles`` their documents show to be people: listed
+    among attendees (under an attendance heading, on an ``Attendees:`` line, or as a list
+    item of its own), an ``@handle`` that heads an update (``@ana and @bo for @team: …``,
+    not the team), or a word speaking in turns (``Thomas: …``) in a document written in
+    turns (two or more of its people head lines as ``Name: …``), or a word or ``@handle``
+    that is the subject of what someone says or does (``Dustin noted …``, ``@shemnon`` /
+    ``mentioned that …``: :data:`_SAYS`), or an ``@handle`` a piece of work is ``by``
+    (``a proposal by @michaelneuder``). An agenda item (``**Housekeeping** (5
+    minutes)``), a table cell or a figure (``Avg: 0.2``), a field (``Creator: @someone``)
+    or an ``@handle`` elsewhere in a sentence is not."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for k, doc_ids in docs.items():
+        for doc_id in doc_ids:
+            by_doc[doc_id].append(k)
+    texts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for chunk in catalog.chunks_of_documents(sorted(by_doc)):
+        texts[chunk.doc_id].append((chunk.heading, chunk.text))
+    vouched: set[int] = set()
+    for doc_id, parts in texts.items():
+        lines = [(heading, line) for heading, text in parts for line in text.splitlines()]
+        people = names.get(doc_id, set())
+        labels = {
+            key
+            for _, line in lines
+            if (match := _FIELD_LINE.match(line))
+            and _SPEECH.match(match["value"])
+            and (key := name_key(match["key"])) in people
+        }
+        for k in by_doc[doc_id]:
+            strict = k in doubtful
+            if k not in vouched and _vouched_in(lone[k], lines, len(labels) >= 2, strict):
+                vouched.add(k)
+    return vouched
+
+
+def _vouched_in(
+    lone: tuple[str, bool], lines: list[tuple[str, str]], in_turns: bool, strict: bool = False
+) -> bool:
+    """Whether ``lines`` show the word a person (see :func:`_lone_words_vouched`); only by
+    attendance or by what they say when ``strict``."""
+    word, mentioned = lone
+    name = re.escape("@" + word if mentioned else word)
+    entry = re.compile(rf"(?<![\w@#/.-]){name}(?![\w@/.-])", 0 if mentioned else re.I)
+    listed = re.compile(rf"^ {{0,3}}(?:[*+•-]|\d+[.)])\s*{name}\W{{0,2}}(?:\s*\(.*\))?\s*$")
+    # "Name: text", not "Apache: Apache supports…" (a thing described), "Avg: 0.2", a link
+    turn = re.compile(
+        rf"^\W{{0,6}}{name}\W{{0,4}}:\s*(?!{name}\b)(?:$|[\"'\u201c(]?[^\W\d_])(?!\w*://)", re.I
+    )
+    before = ""
+    listing = False  # inside an attendance list that runs on below its field line
+    for n, (heading, line) in enumerate(lines):
+        field = _FIELD_LINE.match(line)
+        if field and _ATTENDANCE.search(field["key"]):
+            listing = True
+        elif field or len(line) > 80:
+            listing = False
+        found = entry.search(line)
+        previous, before = before, line
+        if found is None:
+            continue
+        if _ATTENDANCE.search(heading) or listing:
+            return True
+        after = line[found.end() :].strip() or (lines[n + 1][1] if n + 1 < len(lines) else "")
+        if _SAYS.match(after) and word.lower() not in _COLLECTIVE:
+            return True
+        if mentioned and _BY.search(line[: found.start()]):
+            return True
+        if strict:
+            continue
+        if not mentioned:
+            if in_turns and turn.match(line):
+                return True
+            continue
+        if _AFFILIATION_WORD.search(previous + " " + line[: found.start()]):
+            continue  # "@ana for @team: …": the team
+        if listed.match(line):
+            return True
+        if line.strip() == found.group(0):  # a prefix broken over short lines: "@ana", " and "…
+            following = [text for _, text in lines[n + 1 : n + 6]]
+            end = next((k for k, text in enumerate(following) if ":" in text), None)
+            if end is None or any(len(text.strip()) > 40 for text in following[:end]):
+                continue
+            line = " ".join([line, *following[: end + 1]])
+        prefix = _PREFIX.match(line)
+        if (
+            prefix
+            and found.start() < prefix.end("prefix")
+            and not _PREFIX_WORD.sub("", prefix["prefix"]).strip()
+        ):
+            return True
+    return False
+
+
+# What a person does in minutes, written right after their name: ``Dustin noted``,
+# ``**Rohit** highlighted``, ``Felix (Geth) said``, ``@shemnon`` / ``mentioned that``.
+_SAYS = re.compile(
+    r"^(?:\*\*|__|\]|\))?(?:\s*\([^()\n]{1,40}\))?\s*(?:said|says|mentioned|mentions|noted"
+    r"|asked|asks|suggested|suggests|proposed|proposes|agreed|agrees|disagreed|disagrees"
+    r"|explained|explains|presented|emphasi[sz]ed|pointed out|points out|brought up|raised"
+    r"|raises|replied|answered|responded|commented|argued|argues|clarified|confirmed"
+    r"|described|highlighted|recommended|wondered|questioned|reported|thinks|thought"
+    r"|believes|provided|identified|shared|volunteered|offered|demoed|demonstrated"
+    r"|summari[sz]ed|requested|acknowledged|objected|expressed|walked (?:us |the group )?through"
+    r"|gave an? (?:update|overview|demo|presentation))\b",
+    re.I,
+)
 _WORD = re.compile(r"(?<![\w./-])[A-Za-z][a-z'-]*[a-z](?![\w/])")
 _MID_SENTENCE = re.compile(r"[a-z,;] $")
 
@@ -903,6 +1075,7 @@ class _Vocabulary:
     def __init__(self, catalog: Catalog) -> None:
         self.lower: Counter[str] = Counter()
         self.upper: Counter[str] = Counter()
+        self.capital: Counter[str] = Counter()
         self.organizations: Counter[str] = Counter()
         self.affiliations: Counter[str] = Counter()
         for text in catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo")):
@@ -917,7 +1090,9 @@ class _Vocabulary:
                 word = match.group(0)
                 if word[0].islower():
                     self.lower[word.lower()] += 1
-                elif _MID_SENTENCE.search(text, max(0, match.start() - 3), match.start()):
+                    continue
+                self.capital[word.lower()] += 1
+                if _MID_SENTENCE.search(text, max(0, match.start() - 3), match.start()):
                     self.upper[word.lower()] += 1  # capitalised mid-sentence, as names are
         for text in catalog.sample_chunk_texts(self.SAMPLE, KINDS):
             self.organizations.update(fold(m) for m in self.ORGANIZATION.findall(text))
@@ -932,11 +1107,13 @@ class _Vocabulary:
                     self.headings[tokens[0]] += 1
 
     def common(self, word: str) -> bool:
-        """Written in lower case at least as often as capitalised in mid-sentence
-        (``target``, ``maybe``; not ``George``)."""
+        """Written in lower case at least as often as capitalised in mid-sentence, and not
+        capitalised three times as often anywhere (``target``, ``maybe``; not ``George``,
+        whom a transcript once wrote ``george``)."""
         forms = {word, word[:-1] if word.endswith("s") and len(word) > 3 else word}
         lower = sum(self.lower[w] for w in forms)
-        return lower >= 1 and lower >= sum(self.upper[w] for w in forms)
+        upper = sum(self.upper[w] for w in forms)
+        return lower >= max(1, upper) and 3 * lower >= sum(self.capital[w] for w in forms)
 
     def organization(self, tokens: list[str], first_names: set[str]) -> bool:
         """A team, product or organization's name: its first or last word is written
@@ -955,39 +1132,50 @@ class _Vocabulary:
         return self.headings[word] > 0
 
 
-def _is_label(
+def _label(
     merger: Merger,
     idents: list[int],
     seen: dict[Identity, _Seen],
     words: _Vocabulary,
     first_names: set[str],
-) -> bool:
-    """A group that is not a person: only ever ``@``-mentioned as a code name
-    (``@dataclass``); or with no account, no message written, no handle declared next to a
-    name, and only ever named by common words (``Target``, ``Metrics Dashboard``), by a
-    word of several titles that appears in one document only (``Burrow``), by a word that
-    names a team, a product or an organization (``Prysm team``, ``Geth release``, ``Rob Wu
-    (Mozilla)``), by a word that starts headings, or by nothing but an e-mail address
-    nobody wrote from."""
+) -> str | None:
+    """``label`` for a group that is not a person, ``word`` for one word that may be a
+    person only if its documents show one speaking (see :func:`_vouched_drafts`), None for
+    a candidate.
+
+    Not a person: only ever ``@``-mentioned as a code name (``@dataclass``) or as a team
+    (``@ErigonEth``, ``@PrysmTeam``: its first word names a team); or with no
+    account, no message written, no handle declared next to a name, and only ever named by
+    common words (``Metrics Dashboard``), by a word that names a team, a product or an
+    organization (``Prysm team``, ``Geth release``, ``Rob Wu (Mozilla)``), or by nothing
+    but an e-mail address nobody wrote from. A word: one word written in lower case
+    (``Target``, but also a name an ASR transcript wrote as ``george``), a word that
+    starts headings (``Housekeeping``, but also an action-item section ``### Rohit``), or
+    a word of several titles that appears in one document only (``Burrow``)."""
     members = [x for x in (merger.identities[i] for i in idents) if not x.mention]
     if not members:
-        return any(looks_like_code(x.name) for x in (merger.identities[i] for i in idents))
+        mentioned = [handle_words(x.name) for x in (merger.identities[i] for i in idents)]
+        code = any(looks_like_code(x.name) for x in (merger.identities[i] for i in idents))
+        team = all(t and words.organization(t[:1], first_names) for t in mentioned)
+        return "label" if code or team else None
     if any(_speaks_or_declared(x, seen[x]) for x in members):
-        return False
+        return None
     names = [name_tokens(x.name) for x in members if x.name and "@" not in x.name]
     if not names:
-        return True  # a mailing list or a bare recipient address
+        return "label"  # a mailing list or a bare recipient address
     if any(x.email for x in members):
-        return False
+        return None
     if all(words.organization(tokens, first_names) for tokens in names):
-        return True
+        return "label"
     full = [tokens for tokens in names if len(tokens) >= 2]
     if full:  # "Metrics Dashboard", "New Issues"; not "Jack Steam"
-        return all(all(words.common(t) for t in tokens if t not in PARTICLES) for tokens in full)
+        common = all(all(words.common(t) for t in tokens if t not in PARTICLES) for tokens in full)
+        return "label" if common else None
     once = len({d for x in members for d in seen[x].docs}) < 2
-    return all(
+    word = all(
         words.common(t[0]) or words.label(t[0]) or (once and words.titles[t[0]] >= 2) for t in names
     )
+    return "word" if word else None
 
 
 def _speaks_or_declared(ident: Identity, seen: _Seen) -> bool:

@@ -35,6 +35,7 @@ the ``visible`` predicate accepts count (every document, until access rules exis
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from array import array
@@ -53,7 +54,7 @@ from search.people.directory import Directory, DocInfo, Person, directory_for
 from search.people.identities import fold
 from search.retrieval.retriever import reciprocal_rank_fusion
 from search.retrieval.snippets import snippet
-from search.retrieval.terms import STOPWORDS, query_terms, term_pattern
+from search.retrieval.terms import STOPWORDS, query_terms, search_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
@@ -64,6 +65,9 @@ DEFAULT_MODEL = "combined"
 WEIGHTS = {"document": 0.5, "profile": 0.2, "embedding": 0.3}
 RELEVANCE_POWER = 3.0  # a passage's weight: (its fused score / the best one) ** this
 DAY = 86400.0
+# How many weightings (filters, half-life, what a reader may see) keep their per-person
+# vector sums (each a people x dimensions array) before the cache starts afresh.
+SUMS_CACHED = 32
 # Old evidence fades to this share and no further: an archive's old owners stay findable.
 DECAY_FLOOR = 0.1
 
@@ -231,10 +235,7 @@ class ExpertFinder:
             if model in ("profile", "combined"):
                 parts["profile"] = index.words(topic, weights)
             if model in ("embedding", "combined"):
-                plain = not filters and visible is None
-                parts["embedding"] = index.embedding(
-                    vector, weights, decay.half_life if plain else None
-                )
+                parts["embedding"] = index.embedding(vector, weights)
         return _rank(_combine(parts), directory, k, evidence)
 
     # --- the document model ---------------------------------------------------------------
@@ -253,7 +254,7 @@ class ExpertFinder:
             return {}
         rows = self.store.catalog.chunks(list(fused))
         top = max(fused.values())
-        terms = query_terms(topic)
+        terms = search_terms(topic)
         patterns = [term_pattern(t) for t in terms]
         weights = self._term_weights(terms)
         credits: dict[str, _Credit] = defaultdict(_Credit)
@@ -280,7 +281,7 @@ class ExpertFinder:
 
     def _passages(self, topic: str, vector: list[float], filters: Filters) -> dict[str, float]:
         """chunk id -> reciprocal-rank score over the keyword and dense legs."""
-        terms = query_terms(topic)
+        terms = search_terms(topic)
         keyword = self.store.catalog.keyword_search(terms, self.depth, filters) if terms else []
         return reciprocal_rank_fusion(keyword, self.store.nearest(vector, self.depth, filters))
 
@@ -427,6 +428,14 @@ def _tokens(text: str) -> list[str]:
     return [stem(w.removesuffix("'s")) for w in words if len(w) > 1 and w not in STOPWORDS]
 
 
+def _topic_tokens(topic: str) -> list[str]:
+    """The topic's words, and the number of an identifier joined to a name by a hyphen
+    (``eip-7688`` also ``7688``, as people say it; see :func:`search_terms`)."""
+    words = _tokens(topic)
+    numbers = [p for w in words if "-" in w for p in w.split("-") if p.isdigit() and len(p) >= 2]
+    return list(dict.fromkeys(words + numbers))
+
+
 class ProfileIndex:
     """Every person's own words (the lines they wrote or own, the sentences naming them),
     per document: term counts for BM25, and the sum of those passages' embeddings.
@@ -467,7 +476,7 @@ class ProfileIndex:
         }
         del self._postings
         self._vectors(store)
-        self._sums: dict[float, np.ndarray] = {}
+        self._sums: dict[bytes, np.ndarray] = {}
 
     # --- building -------------------------------------------------------------------------
 
@@ -565,7 +574,7 @@ class ProfileIndex:
         total = np.zeros(n)
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         norm = 1 - self.B + self.B * self.length / max(self.average, 1.0)
-        for term in dict.fromkeys(_tokens(topic)):
+        for term in _topic_tokens(topic):
             if term not in self.postings:
                 continue
             people, docs, counts = self.postings[term]
@@ -588,16 +597,14 @@ class ProfileIndex:
         nonzero = np.flatnonzero(found)
         return dict(zip(nonzero.tolist(), found[nonzero].tolist(), strict=True))
 
-    def embedding(
-        self, vector: list[float], doc_weights: np.ndarray, key: float | None
-    ) -> dict[str, _Credit]:
+    def embedding(self, vector: list[float], doc_weights: np.ndarray) -> dict[str, _Credit]:
         """Cosine of the topic with each person's passages (a recency-weighted mean), scaled
         so that the median person scores 0 and the best 1."""
         if not len(self.owners) or self.vectors.shape[1] == 0:
             return {}
         query = np.asarray(vector, dtype=np.float32)
         weights = doc_weights[self.bucket_doc]
-        sums = self._person_sums(weights, key)
+        sums = self._person_sums(weights)
         dots = sums @ query
         norms = np.linalg.norm(sums, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -615,14 +622,17 @@ class ProfileIndex:
 
         return self._credits(scaled, docs_of, None)
 
-    def _person_sums(self, weights: np.ndarray, key: float | None) -> np.ndarray:
-        """Each person's weighted sum of passage vectors (cached for unfiltered queries,
-        by half-life)."""
-        if key is not None and key in self._sums:
-            return self._sums[key]
-        sums = np.zeros((len(self.people), self.vectors.shape[1]), dtype=np.float32)
-        sums[self.owners] = np.add.reduceat(self.vectors * weights[:, None], self.starts, axis=0)
-        if key is not None:
+    def _person_sums(self, weights: np.ndarray) -> np.ndarray:
+        """Each person's weighted sum of passage vectors, cached by the weights: the same
+        filters, half-life and reader (what they may see) meet the same sums again."""
+        key = hashlib.blake2b(weights.tobytes(), digest_size=16).digest()
+        sums = self._sums.get(key)
+        if sums is None:
+            sums = np.zeros((len(self.people), self.vectors.shape[1]), dtype=np.float32)
+            weighted = self.vectors * weights[:, None]
+            sums[self.owners] = np.add.reduceat(weighted, self.starts, axis=0)
+            if len(self._sums) >= SUMS_CACHED:
+                self._sums.clear()  # one step, safe beside other request threads
             self._sums[key] = sums
         return sums
 
@@ -642,7 +652,7 @@ class ProfileIndex:
         """What person ``i`` said (or where they were named) in a document, best for the topic."""
         chunk_ids = [c for c, _ in self.chunks_of.get((i, self._doc[doc_id]), [])]
         rows = self.store.catalog.chunks(chunk_ids)
-        patterns = [term_pattern(t) for t in query_terms(topic or "")]
+        patterns = [term_pattern(t) for t in search_terms(topic or "")]
         best: tuple[tuple[float, int], str, ChunkRow] | None = None
         for chunk_id in chunk_ids:
             chunk = rows.get(chunk_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -120,6 +121,7 @@ def merge(
     )
     _merge_by_key(merger, {i: _full_keys(x) for i, x in enumerate(identities)}, strict=True)
     _merge_declared_handles(merger, identities, identity_docs)
+    _merge_run_together(merger, identities)
     _merge_single_words(merger, identities, config)
     _merge_first_names(merger, identities, identity_docs, config)
     configured = {}
@@ -195,6 +197,23 @@ def _merge_declared_handles(
             choice = _only(candidates)
         if choice is not None:
             merger.union(choice, i, "declared handle", strict=True)
+
+
+def _merge_run_together(merger: Merger, identities: list[Identity]) -> None:
+    """Join a bare handle that runs a full name's words together (``@justindrake``,
+    ``justin_drake`` is already a full key) to the one person of that full name."""
+    full: dict[str, set[int]] = defaultdict(set)
+    for i, ident in enumerate(identities):
+        for key, reason in _full_keys(ident):
+            if reason == "name":
+                full[key.replace(" ", "")].add(i)
+    for i, ident in enumerate(identities):
+        handle = _bare_handle(ident)
+        if handle is None:
+            continue
+        choice = _only({merger.find(c) for c in full.get(re.sub(r"[-_.]", "", handle), ())})
+        if choice is not None:
+            merger.union(choice, i, "handle", strict=True)
 
 
 def _doc_members(identity_docs: dict[int, set[str]]) -> dict[str, set[int]]:

@@ -5,12 +5,16 @@ it would hold the GIL and stretch every search while it runs, so a server calls
 :func:`warm_in_background` instead, which:
 
 1. loads ``WATERCOOLER_HOME/people.snapshot`` when it was built for the store as it is now
-   (the catalog's change marker and people.yaml's stamp, :func:`directory_key`): a restart
-   of an unchanged store is warm at once;
+   (the catalog's change marker and people.yaml's stamp, :func:`directory_key`) by the
+   same code (:func:`code_stamp`: an upgrade that changes who is a person rebuilds it): a
+   restart of an unchanged store is warm at once;
 2. else runs ``python -m search.people.snapshot`` at low priority, which builds both from
    the catalog and the vectors and writes the snapshot (pickled, written to a temporary
    file and renamed into place), while the server's thread only waits on the process;
 3. loads what the child wrote into the directory cache, if the store has not changed since.
+
+Several API workers (``watercooler serve --workers N``) take turns on a lock file beside the
+snapshot, so one of them builds it and the others load what it wrote.
 
 Requests that need the directory before then build it themselves, as without a warm start.
 The snapshot is a cache: deleting it is always safe.
@@ -18,6 +22,8 @@ The snapshot is a cache: deleting it is always safe.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -37,9 +43,24 @@ from search.store.store import Store
 logger = logging.getLogger(__name__)
 
 SNAPSHOT = "people.snapshot"
-FORMAT = 1
+FORMAT = 2
 # What the child process needs of the server's settings (the rest stay its own defaults).
-CHILD_SETTINGS = ("home", "chroma_url", "collection", "embedding_model", "people_file")
+CHILD_SETTINGS = (
+    "home",
+    "database_url",
+    "chroma_url",
+    "collection",
+    "embedding_model",
+    "people_file",
+)
+
+
+def code_stamp() -> str:
+    """A digest of the code that builds what a snapshot holds (this package's modules)."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def snapshot_path(settings: Settings) -> Path:
@@ -55,7 +76,8 @@ def write_snapshot(store: Store) -> Path:
     path = snapshot_path(store.settings)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as out:
-        pickle.dump((FORMAT, key, directory), out, protocol=pickle.HIGHEST_PROTOCOL)
+        saved = (FORMAT, code_stamp(), key, directory)
+        pickle.dump(saved, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, path)
     return path
 
@@ -66,13 +88,15 @@ def load_snapshot(store: Store) -> bool:
     people_file = store.settings.people_path
     try:
         with path.open("rb") as saved:
-            version, key, directory = pickle.load(saved)
+            version, code, key, directory = pickle.load(saved)
     except FileNotFoundError:
         return False
     except Exception as exc:  # a snapshot of another version, cut short: rebuild it
         logger.warning("ignoring the people snapshot %s: %s", path, exc)
         return False
-    if version != FORMAT or key != directory_key(store.catalog, people_file):
+    if version != FORMAT or code != code_stamp():
+        return False
+    if key != directory_key(store.catalog, people_file):
         return False
     index = directory.cache.get("profile_index")
     if index is not None:
@@ -102,25 +126,31 @@ class Warmer:
         self.thread.join(timeout=5)
 
     def _warm(self) -> None:
+        lock = snapshot_path(self.store.settings).with_suffix(".lock")
         try:
-            if self.store.catalog.is_empty() or load_snapshot(self.store):
-                return
-            settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
-            self.child = subprocess.Popen(
-                [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            _, errors = self.child.communicate()
-            if self.stopped.is_set():
-                return
-            if self.child.returncode != 0:
-                logger.warning("people directory not built at start: %s", errors[-2000:])
-            elif not load_snapshot(self.store):
-                logger.info("the store changed while the people directory was built")
+            with lock.open("a") as held:
+                fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
+                self._build_or_load()
         except Exception as exc:  # a store closed at shutdown
             logger.warning("people directory not built at start: %s", exc)
+
+    def _build_or_load(self) -> None:
+        if self.stopped.is_set() or self.store.catalog.is_empty() or load_snapshot(self.store):
+            return
+        settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
+        self.child = subprocess.Popen(
+            [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _, errors = self.child.communicate()
+        if self.stopped.is_set():
+            return
+        if self.child.returncode != 0:
+            logger.warning("people directory not built at start: %s", errors[-2000:])
+        elif not load_snapshot(self.store):
+            logger.info("the store changed while the people directory was built")
 
 
 def warm_in_background(store: Store) -> Warmer:

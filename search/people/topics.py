@@ -10,7 +10,7 @@ from math import log
 from search.people.attribution import attribute
 from search.people.directory import Directory
 from search.people.identities import fold, name_tokens
-from search.store.catalog import Catalog
+from search.store.catalog import BaseCatalog
 
 _TOPIC_STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because
@@ -60,7 +60,7 @@ def key_phrases(texts: Iterable[str], exclude: set[str], limit: int = 200) -> Co
 
 
 def person_topics(
-    catalog: Catalog, directory: Directory, person_id: str, limit: int = 8
+    catalog: BaseCatalog, directory: Directory, person_id: str, limit: int = 8
 ) -> tuple[list[str], Counter[str]]:
     """The phrases that set this person's own words apart from the rest of the corpus
     (TF-IDF against chunk frequency), and how much they said or were named per document."""

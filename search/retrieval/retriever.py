@@ -28,6 +28,11 @@ PLACED_HITS = 5  # the first hits point into the best chunk of their whole docum
 # Documents made of turns or long minutes, where the chunk that matched best is not always
 # where the answer is said.
 PLACED_KINDS = frozenset({"chat", "transcript", "meeting_notes", "email"})
+# How many chunks each leg returns: one in CANDIDATE_SHARE of the store, within these
+# bounds. A fixed cut loses a larger store's relevant chunks: past the dense leg's cut a
+# chunk scores no cosine at all, and other sources crowd a meeting's chunks out of it.
+CANDIDATE_SHARE = 50
+MIN_CANDIDATES, MAX_CANDIDATES = 50, 200
 MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
 DEFAULT_MODE = "hybrid+rerank"
 
@@ -71,10 +76,11 @@ class Retriever:
     BM25 of the query, weighted ``keyword_weight``, plus the dense leg's cosine similarity
     weighted ``1 - keyword_weight``. ``hybrid+rerank`` then adds a term-proximity bonus
     to the best candidates. Weights come from the settings; ``watercooler eval --compare``
-    measures every mode.
+    measures every mode. ``candidates`` fixes how many chunks each leg returns (default:
+    :func:`candidate_depth` of the store's size).
     """
 
-    def __init__(self, store: Store, candidates: int = 50) -> None:
+    def __init__(self, store: Store, candidates: int | None = None) -> None:
         self.store = store
         self.candidates = candidates
         self.keyword_weight = store.settings.keyword_weight
@@ -104,14 +110,16 @@ class Retriever:
         filters = filters or Filters()
         self.store.require_content()
         terms = search_terms(query)
-        ranked, named = self._ranked(query, max(self.candidates, k * 5), filters, mode)
+        catalog = self.store.catalog
+        total = catalog.chunk_total()
+        depth = self.candidates if self.candidates is not None else candidate_depth(total)
+        ranked, named = self._ranked(query, max(depth, k * 5), filters, mode)
         best: dict[str, tuple[ChunkRow, float]] = {}
         for row, score in ranked:
             best.setdefault(row.doc_id, (row, score))
         top = list(best.values())[:k]
         words = content_terms(terms, named)
-        catalog = self.store.catalog
-        weights = term_weights(words, catalog.phrase_chunk_counts(words), catalog.chunk_total())
+        weights = term_weights(words, catalog.phrase_chunk_counts(words), total)
         shape = answer_shape(query)
         spots = self._places(top, ranked, filters, weights, named, shape)
         hits = []
@@ -238,6 +246,12 @@ class Retriever:
                 scores[chunk_id] += self.proximity_weight * proximity(row.text, patterns)
         head = sorted(ranked[:top], key=scores.__getitem__, reverse=True)
         return head + ranked[top:]
+
+
+def candidate_depth(chunks: int) -> int:
+    """How many chunks each leg returns for a store of ``chunks``: one in
+    :data:`CANDIDATE_SHARE`, at least :data:`MIN_CANDIDATES`, at most :data:`MAX_CANDIDATES`."""
+    return min(MAX_CANDIDATES, max(MIN_CANDIDATES, chunks // CANDIDATE_SHARE))
 
 
 def reciprocal_rank_fusion(*legs: list[tuple[str, float]]) -> dict[str, float]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from search.store.catalog import Catalog
+from search.store.catalog import BaseCatalog
 from search.store.filters import Filters
 
 USER = "user:"
@@ -102,7 +102,7 @@ class Principal:
         return replace(filters, access=self.access())
 
 
-def visible_documents(catalog: Catalog, principal: Principal) -> set[str] | None:
+def visible_documents(catalog: BaseCatalog, principal: Principal) -> set[str] | None:
     """The doc ids ``principal`` may see; None when it may see everything (an admin).
 
     The hook for what reads documents outside the two retrieval legs (the people directory,

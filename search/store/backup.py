@@ -24,6 +24,9 @@ backup's vectors are therefore exactly the snapshot's chunks, and its journal is
 A restore copies ``catalog.db`` into the home with the same backup API (then opening it
 migrates an older schema), and loads the vectors into a fresh collection. It refuses a home
 that already holds a store unless forced. Restore with the server stopped.
+
+Both cover the embedded catalog only: with ``WATERCOOLER_DATABASE_URL`` they refuse, saying
+to use PostgreSQL's own tools (``pg_dump``) for the catalog.
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ def backup(store: Store, dest: Path, embedder: Callable[[], Embedder] | None = N
     """Write a consistent backup of ``store`` to the new folder ``dest`` (refused when it
     exists and is not empty). ``embedder`` gives the model for chunks that must be embedded
     again (the store's by default; loaded only then)."""
+    _refuse_server_catalog(store.settings, "backup")
     dest = dest.expanduser().resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest}: exists and is not an empty folder; choose a new one")
@@ -269,6 +273,16 @@ def read_manifest(source: Path) -> Manifest:
     return manifest
 
 
+def _refuse_server_catalog(settings: Settings, command: str) -> None:
+    if settings.database_url:
+        raise BackupError(
+            f"`watercooler {command}` covers the embedded SQLite catalog only, and "
+            "WATERCOOLER_DATABASE_URL puts the catalog in PostgreSQL: use pg_dump and "
+            "pg_restore for the catalog (and `watercooler reindex` rebuilds the vectors from "
+            "it); nothing was done"
+        )
+
+
 def held_by(settings: Settings) -> tuple[int, int]:
     """(documents or tokens in the catalog, vectors in the collection) of the configured
     home, without creating anything there."""
@@ -291,6 +305,7 @@ def restore(source: Path, settings: Settings, force: bool = False) -> Restored:
     """Bring the backup at ``source`` back into the configured home; a home that holds a
     store is refused unless ``force``. The catalog goes first: should the vectors fail,
     ``watercooler reindex`` rebuilds them from it."""
+    _refuse_server_catalog(settings, "restore")
     source = source.expanduser().resolve()
     manifest = read_manifest(source)
     _check_catalog(source / CATALOG)

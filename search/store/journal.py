@@ -1,8 +1,9 @@
 """The pending-writes journal: how the catalog and Chroma stay in step when a process dies.
 
-The catalog (SQLite) is the record of what is stored; Chroma holds the vectors of its
-chunks. SQLite commits atomically, Chroma does not take part in that transaction, so every
-change that touches vectors is written in this order (see :class:`search.store.store.Store`):
+The catalog (SQLite or PostgreSQL) is the record of what is stored; Chroma holds the
+vectors of its chunks. The catalog commits atomically, Chroma does not take part in that
+transaction, so every change that touches vectors is written in this order (see
+:class:`search.store.store.Store`):
 
 1. One catalog transaction writes the change itself (a source's documents, chunks, ledger
    row and access lists; or a forgotten source's removal) together with a pending write:
@@ -20,15 +21,19 @@ write (killed before step 1 committed: the ledger still holds the old hash, and 
 does the source again) or the new catalog and a pending write that the next opening
 finishes. Search in between may miss a vector, never shows a chunk the catalog lacks.
 
-A write of a live process is never replayed by another (its pid is alive); writes within
-one process are serialized by :data:`WRITES`. Two processes ingesting the same documents at
-once are not covered.
+A write of a live writer is never replayed by another; writes within one process are
+serialized by :data:`WRITES`. Who the writer is, is the catalog's to say: the process id
+for the embedded catalog (:func:`process_gone`), the database session for PostgreSQL,
+whose writers may run on several hosts (see :meth:`PostgresCatalog.writer_gone`). Two
+processes ingesting the same source at once take turns in server mode (see
+:meth:`PostgresCatalog.source_lock`).
 
 :func:`crash_point` marks each step; ``WATERCOOLER_CRASH_AT=N`` makes the process SIGKILL
 itself at the N-th (the crash tests use it; unset, it only counts).
 
-The journal's SQL lives here, next to its design; its tables are in
-:data:`search.store.catalog.JOURNAL_SCHEMA`.
+The journal's SQL lives here, next to its design, and runs on both catalog engines (the
+connection a transaction yields takes ``?`` placeholders on both); its tables are in
+:data:`search.store.catalog.JOURNAL_SCHEMA` and :data:`search.store.catalog.postgres.SCHEMA`.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -86,13 +92,16 @@ class PendingWrite:
     chunks: list[VectorChunk]
 
 
-def record(db: sqlite3.Connection, doc_ids: list[str], chunks: list[VectorChunk]) -> int:
-    """Write a pending write inside the caller's transaction; its id."""
-    cur = db.execute(
-        "INSERT INTO pending_writes(pid, created_at, doc_ids) VALUES (?, ?, ?)",
-        (os.getpid(), time.time(), json.dumps(doc_ids)),
-    )
-    write_id = int(cur.lastrowid or 0)
+def record(
+    db: Any, doc_ids: list[str], chunks: list[VectorChunk], writer: int | None = None
+) -> int:
+    """Write a pending write of ``writer`` (this process unless given) inside the caller's
+    transaction; its id."""
+    row = db.execute(
+        "INSERT INTO pending_writes(pid, created_at, doc_ids) VALUES (?, ?, ?) RETURNING write_id",
+        (os.getpid() if writer is None else writer, time.time(), json.dumps(doc_ids)),
+    ).fetchone()
+    write_id = int(row[0])
     db.executemany(
         "INSERT INTO pending_vectors(write_id, chunk_id, doc_id, text, embedding, metadata) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -108,17 +117,17 @@ def record(db: sqlite3.Connection, doc_ids: list[str], chunks: list[VectorChunk]
             for c in chunks
         ],
     )
-    crash_point()  # inside the open transaction: SQLite must roll it back
+    crash_point()  # inside the open transaction: the catalog must roll it back
     return write_id
 
 
-def done(db: sqlite3.Connection, write_id: int) -> None:
+def done(db: Any, write_id: int) -> None:
     """Delete a pending write once Chroma holds it."""
     db.execute("DELETE FROM pending_vectors WHERE write_id = ?", (write_id,))
     db.execute("DELETE FROM pending_writes WHERE write_id = ?", (write_id,))
 
 
-def pending(db: sqlite3.Connection) -> list[PendingWrite]:
+def pending(db: Any) -> list[PendingWrite]:
     """Every pending write, oldest first."""
     writes = []
     for write_id, pid, doc_ids in db.execute(
@@ -143,13 +152,19 @@ def pending(db: sqlite3.Connection) -> list[PendingWrite]:
     return writes
 
 
-def abandoned(write: PendingWrite) -> bool:
-    """Whether the process that made ``write`` is gone (or is this one, which has no write
-    in progress while it replays: :data:`WRITES` is held)."""
-    if write.pid == os.getpid():
+def abandoned(write: PendingWrite, gone: Callable[[int], bool] | None = None) -> bool:
+    """Whether the writer of ``write`` is gone, as ``gone`` tells (:func:`process_gone`
+    unless given)."""
+    return (gone or process_gone)(write.pid)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether the process ``pid`` is gone (or is this one, which has no write in progress
+    while it replays: :data:`WRITES` is held)."""
+    if pid == os.getpid():
         return True
     try:
-        os.kill(write.pid, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, another user's

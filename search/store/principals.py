@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from search.store.access import Principal
-from search.store.catalog import Catalog
+from search.store.catalog import BaseCatalog
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def secret_hash(secret: str) -> str:
 
 
 def create_token(
-    catalog: Catalog, principal: str, groups: list[str], admin: bool
+    catalog: BaseCatalog, principal: str, groups: list[str], admin: bool
 ) -> tuple[int, str]:
     """A new token for ``principal``: (its id, the secret, to be shown once)."""
     name = principal.strip()
@@ -50,7 +50,7 @@ def create_token(
     return catalog.add_token(secret_hash(secret), name, clean, admin), secret
 
 
-def token_principal(catalog: Catalog, secret: str) -> Principal | None:
+def token_principal(catalog: BaseCatalog, secret: str) -> Principal | None:
     """The principal a token stands for, or None when it is unknown or revoked."""
     token = catalog.token_by_hash(secret_hash(secret.strip()))
     if token is None:

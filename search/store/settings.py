@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port); the embedded store when unset."
     )
+    database_url: str | None = Field(
+        None,
+        description="A PostgreSQL catalog (postgresql://user@host:port/db); the embedded "
+        "SQLite file when unset.",
+    )
     collection: str = Field("watercooler", min_length=3, description="Chroma collection name.")
     embedding_model: Path | None = Field(
         None, description="Local sentence-transformers model folder; the bundled MiniLM if unset."

@@ -1,4 +1,5 @@
-"""The store: the SQLite catalog and the Chroma vectors, kept in step, plus the embedder.
+"""The store: the catalog (SQLite or PostgreSQL) and the Chroma vectors, kept in step, plus
+the embedder.
 
 Every write that touches vectors goes through the pending-writes journal, so that a
 process killed at any moment leaves nothing the next opening cannot finish: the write
@@ -13,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from search.store import journal
-from search.store.catalog import Catalog, SourceAccess
+from search.store.catalog import BaseCatalog, SourceAccess, open_catalog
 from search.store.embeddings import Embedder, load_embedder
 from search.store.filters import Filters
 from search.store.settings import ModelFingerprint, Settings
@@ -59,17 +60,18 @@ class DocumentWrite:
 class Store:
     """Where ingest writes and search reads. Open it with :meth:`open`."""
 
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+    def __init__(self, settings: Settings, catalog: BaseCatalog) -> None:
         self.settings = settings
         self.catalog = catalog
 
     @classmethod
     def open(cls, settings: Settings | None = None, check_model: bool = True) -> Store:
-        """Open (creating or migrating if needed) the catalog under ``WATERCOOLER_HOME``;
-        raise :class:`EmbeddingModelChanged` when the configured model is not the one the
-        store recorded (``check_model=False``: for ``watercooler reindex``)."""
+        """Open (creating or migrating if needed) the catalog under ``WATERCOOLER_HOME`` or
+        at ``WATERCOOLER_DATABASE_URL``; raise :class:`EmbeddingModelChanged` when the
+        configured model is not the one the store recorded (``check_model=False``: for
+        ``watercooler reindex``)."""
         settings = settings or Settings()
-        store = cls(settings, Catalog(settings.catalog_path))
+        store = cls(settings, open_catalog(settings))
         if check_model:
             try:
                 store.check_model()
@@ -90,7 +92,7 @@ class Store:
         recorded, configured = self.recorded_model(), self.settings.model_fingerprint
         if recorded is not None and recorded != configured:
             raise EmbeddingModelChanged(
-                f"{self.settings.catalog_path}: the store's vectors were made by {recorded}, "
+                f"{self.catalog.path}: the store's vectors were made by {recorded}, "
                 f"but WATERCOOLER_EMBEDDING_MODEL is now {configured}: run `watercooler "
                 f"reindex` to re-embed every chunk with {configured.name} (or set "
                 "WATERCOOLER_EMBEDDING_MODEL back)"
@@ -129,7 +131,7 @@ class Store:
             with self.catalog.transaction() as db:
                 writes = journal.pending(db)
             for write in writes:
-                if journal.abandoned(write):
+                if journal.abandoned(write, self.catalog.writer_gone):
                     self._apply(vectors, write.write_id, write.doc_ids, write.chunks)
                     replayed += 1
         return replayed
@@ -244,7 +246,8 @@ class Store:
 
         def note(db: Any, gone: list[str]) -> None:
             if changed or gone:
-                noted.append((journal.record(db, changed + gone, chunks), changed + gone))
+                write_id = journal.record(db, changed + gone, chunks, self.catalog.writer(db))
+                noted.append((write_id, changed + gone))
 
         with journal.WRITES:
             gone = self.catalog.write_source(
@@ -272,7 +275,7 @@ class Store:
 
         def note(db: Any, doc_ids: list[str]) -> None:
             if doc_ids:
-                noted.append(journal.record(db, doc_ids, []))
+                noted.append(journal.record(db, doc_ids, [], self.catalog.writer(db)))
 
         with journal.WRITES:
             doc_ids = self.catalog.forget(path, journal=note)
@@ -286,7 +289,7 @@ class Store:
         vectors = self.vectors
         with journal.WRITES:
             with self.catalog.transaction() as db:
-                write_id = journal.record(db, [], chunks)
+                write_id = journal.record(db, [], chunks, self.catalog.writer(db))
             self._apply(vectors, write_id, [], chunks)
 
     def delete_vectors(self, chunk_ids: list[str]) -> None:
@@ -297,7 +300,7 @@ class Store:
     def locations(self) -> dict[str, str]:
         return {
             "home": str(self.settings.home_dir),
-            "catalog": str(self.settings.catalog_path),
+            "catalog": str(self.catalog.path),
             "vectors": self.settings.chroma_url or str(self.settings.chroma_path),
             "embedding_model": str(self.settings.model_path),
         }

@@ -31,7 +31,7 @@ from tests.conftest import REPO, LiveServer
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
-        "Debian's Chromium is not at /usr/bin/chromium; install it with `make browser`",
+        "Debian's Chromium is not at /usr/bin/chromium; install it with `make packages`",
         allow_module_level=True,
     )
 

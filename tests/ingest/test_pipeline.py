@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ingest.pipeline import ingest
 from search.retrieval.retriever import Retriever
 from search.store.catalog import Catalog
 from search.store.filters import Filters
 from search.store.store import Store
+from tests.conftest import make_store
 
 NOTE = """---
 title: Platform weekly
@@ -39,6 +44,21 @@ def write_org(root: Path) -> Path:
     (root / "memos").mkdir()
     (root / "memos" / "travel.md").write_text(MEMO)
     return root
+
+
+@pytest.fixture
+def store(tmp_path: Path, engine: dict[str, Any]) -> Iterator[Store]:
+    """A store whose catalog (the ingest ledger) is in each engine in turn."""
+    s = make_store(tmp_path / "home", **engine)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def embedded_store(tmp_path: Path) -> Iterator[Store]:
+    s = make_store(tmp_path / "home")
+    yield s
+    s.close()
 
 
 def vector_ids(store: Store) -> set[str]:
@@ -133,8 +153,9 @@ def test_run_ledger_records_the_summary(tmp_path: Path, store: Store) -> None:
 
 
 def test_person_filter_follows_changes_and_works_on_a_catalog_from_before_its_index(
-    tmp_path: Path, store: Store
+    tmp_path: Path, embedded_store: Store
 ) -> None:
+    store = embedded_store
     org = write_org(tmp_path / "org")
     ingest([org], store)
     by_tom = Filters(person="Tom Berg")

@@ -136,9 +136,7 @@ def test_teams_chat_messages_without_replies_are_grouped_by_time_gap(tmp_path: P
     assert all(r.thread is None for r in records)
     assert records[0].key == f"teams:{CHAT}:1"
     assert records[0].channel == "DM: Robin Kline, Jane Smith"
-    assert records[0].access == Access(
-        "dm", ("u-robin", "u-jane"), ("id:u-robin", "id:u-jane")
-    )
+    assert records[0].access == Access("dm", ("u-robin", "u-jane"), ("id:u-robin", "id:u-jane"))
 
 
 def test_teams_replies_without_their_root_still_form_a_thread(tmp_path: Path) -> None:

@@ -266,3 +266,34 @@ def test_eval_experts_compares_models_side_by_side(app: typer.Typer, tmp_path: P
     assert all(model in table.output for model in MODELS) and "MAP" in table.output
     missing = CliRunner().invoke(app, ["eval-experts", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2
+
+
+def test_a_topic_naming_an_eip_finds_who_talks_of_its_number(tmp_path: Path) -> None:
+    from ingest.pipeline import ingest
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    cues = [
+        ("Dana Cole", "We have three clients fully ready on 7688 today."),
+        ("Eli Moss", "Readiness of the fee market dashboards is unclear to me."),
+        ("Dana Cole", "Lodestar and Nimbus both pass the 7688 tests."),
+        ("Eli Moss", "The readiness checklist lives in the wiki."),
+    ]
+    body = "\n\n".join(
+        f"{n}\n00:00:{2 * n:02d}.000 --> 00:00:{2 * n + 1:02d}.000\n<v {who}>{said}</v>"
+        for n, (who, said) in enumerate(cues, 1)
+    )
+    (calls / "2025-06-22-testing-call.vtt").write_text(f"WEBVTT\n\n{body}\n", encoding="utf-8")
+    (calls / "2025-06-23-notes.md").write_text(
+        "# Readiness review\n\nDate: 2025-06-23\n\nOur readiness list for the launch.\n",
+        encoding="utf-8",
+    )
+    store = Store.open(Settings(home=tmp_path / "home"))
+    try:
+        assert not ingest([calls], store).failures
+        found = ExpertFinder(store).find("EIP-7688 readiness", k=2, evidence=1)
+        # "EIP-7688" is said "7688" in calls: Dana, who says it, over Eli's "readiness"
+        assert [e.name for e in found][:1] == ["Dana Cole"]
+        assert "7688" in found[0].evidence[0].quote
+    finally:
+        store.close()

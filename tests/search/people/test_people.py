@@ -44,6 +44,7 @@ def add_doc(
     text: str = "",
     day: int = 0,
     title: str = "",
+    heading: str = "",
 ) -> None:
     """Write one document (one chunk) of ``source`` (kind, format) straight into the catalog."""
     kind, origin = source
@@ -54,7 +55,7 @@ def add_doc(
         "chunk_id": f"{doc_id}:0",
         "doc_id": doc_id,
         "position": 0,
-        "heading": "",
+        "heading": heading,
         "locator": "line 1",
         "source_path": f"/org/{doc_id}",
         "text": text,
@@ -241,9 +242,11 @@ def test_a_team_or_product_named_like_a_person_is_not_one(catalog: Catalog) -> N
             text="Prysm: shipped the fix.\nTony: reviewed it.\nAnn Lu: the Prysm team ships.",
             title=f"Client call {n}",
         )
+    text = "@PrysmTeam: shipped the fix.\n@tony: reviewed it."
+    add_doc(catalog, "updates", [{"name": "@PrysmTeam"}, {"name": "@tony"}], NOTES, text=text)
     directory = build(catalog)
     assert sorted(p.name for p in directory.persons.values()) == ["Ann Lu", "Tony"]
-    assert "Prysm" in {x.name for x in directory.dropped}
+    assert {"Prysm", "PrysmTeam"} <= {x.name for x in directory.dropped}
 
 
 def test_people_yaml_aliases_teams_and_who_left(catalog: Catalog, tmp_path: Path) -> None:
@@ -321,21 +324,24 @@ def test_links_references_versions_and_code_names_are_not_people(catalog: Catalo
     ]
 
 
-def test_mentions_join_a_person_but_never_make_one(catalog: Catalog) -> None:
+def test_mentions_join_a_person_and_make_one_only_when_shown_speaking(catalog: Catalog) -> None:
     add_doc(catalog, "a", [{"name": "Tomislav Jovanovic", "handle": "zombie"}], NOTES)
     text = (
         "Ping @zombie in chat if Zoom breaks.\n"
         "@ana and @bo for @acme_team: shipped the parser.\n"
         "The @supports rule and @dataclass are unrelated.\n"
-        "@carol suggested a flag."
+        "@carol suggested a flag.\n"
+        "Ask @dave about it.\n"
+        "@erin\n mentioned that the flag is cheap."
     )
     mentioned = [{"name": "Ann Lu"}] + [
-        {"name": "@" + h} for h in ("zombie", "ana", "bo", "acme_team", "supports", "carol")
+        {"name": "@" + h}
+        for h in ("zombie", "ana", "bo", "acme_team", "supports", "carol", "dave", "erin")
     ]
     add_doc(catalog, "b", mentioned, NOTES, text=text)
     directory = build(catalog)
     names = sorted(p.name for p in directory.persons.values())
-    assert names == ["Ann Lu", "Tomislav Jovanovic", "ana", "bo"]
+    assert names == ["Ann Lu", "Tomislav Jovanovic", "ana", "bo", "carol", "erin"]
     tomislav = person_of(directory, "Tomislav Jovanovic")
     assert reasons(directory, tomislav)["@zombie"] == "declared handle"
 
@@ -359,6 +365,16 @@ def test_a_handle_declared_next_to_a_name_merges_with_it(catalog: Catalog) -> No
     # a handle that spells the name
     emilia = reasons(directory, person_of(directory, "Emilia Paz"))
     assert set(emilia) == {"@EmiliaPaz", "Emilia Paz"} and "handle" in emilia.values()
+
+
+def test_a_handle_running_a_full_name_together_joins_that_person(catalog: Catalog) -> None:
+    add_doc(catalog, "a", [{"name": "Justin Drake"}, {"name": "Ann Lu"}], NOTES)
+    text = "@justindrake: shipped the prover.\n@annlu: reviewed it."
+    add_doc(catalog, "b", [{"name": "@justindrake"}, {"name": "@annlu"}], NOTES, text=text)
+    directory = build(catalog)
+    assert sorted(p.name for p in directory.persons.values()) == ["Ann Lu", "Justin Drake"]
+    justin = person_of(directory, "Justin Drake")
+    assert reasons(directory, justin)["@justindrake"] == "handle"
 
 
 def test_organizations_written_after_names_are_not_people(catalog: Catalog) -> None:
@@ -425,6 +441,28 @@ def test_a_lone_word_is_a_person_only_where_it_attends_or_speaks(catalog: Catalo
     ]
     # a nick listed in a recap is the nick that spoke in the log
     assert len(directory.persons[person_of(directory, "mihi_backup")].identities) == 3
+
+
+def test_a_name_read_as_a_word_or_heading_is_a_person_when_shown_speaking(
+    catalog: Catalog,
+) -> None:
+    people = [{"name": n} for n in ("Ann Lu", "George", "Target", "Rohit", "Tony", "Housekeeping")]
+    text = (
+        "Ann Lu: the target date holds; so george will check the batching.\n"
+        "George asked whether the proofs are batched.\n"
+        "**Target**: on track\n"
+        "- **Rohit** highlighted the hash mismatch.\n"
+        "- **Tony**: gather feedback from Infura\n"
+        "- **Housekeeping**: none this week"
+    )
+    add_doc(catalog, "call", people, NOTES, text=text)
+    for n, section in enumerate(("Rohit", "Tony", "Housekeeping")):
+        add_doc(catalog, f"items{n}", [], NOTES, text="- one item", heading=f"Actions > {section}")
+    directory = build(catalog)
+    names = sorted(p.name for p in directory.persons.values())
+    # "george" in lower case and "### Rohit" headings do not outweigh what they are seen doing
+    assert names == ["Ann Lu", "George", "Rohit"]
+    assert {"Target", "Tony", "Housekeeping"} <= {x.name for x in directory.dropped}
 
 
 # ---------------------------------------------------------------------------- who said what

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,17 @@ def test_a_damaged_snapshot_is_ignored(sample_store: Store, tmp_path: Path) -> N
     store = _copy(sample_store, tmp_path)
     try:
         snapshot.snapshot_path(store.settings).write_bytes(b"not a pickle")
+        assert not snapshot.load_snapshot(store)
+    finally:
+        store.close()
+
+
+def test_a_snapshot_built_by_other_code_is_not_used(sample_store: Store, tmp_path: Path) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        path = snapshot.write_snapshot(store)
+        version, _, key, directory = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps((version, "an older release", key, directory)))
         assert not snapshot.load_snapshot(store)
     finally:
         store.close()

@@ -12,8 +12,8 @@ from search.retrieval.evaluation import evaluate, load_queries
 from search.retrieval.retriever import MODES, Retriever
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.terms import proximity, query_terms, term_pattern
-from search.store import catalog as catalog_module
 from search.store import store as store_module
+from search.store.catalog import base as catalog_base
 from search.store.filters import Filters
 from search.store.store import Store
 from tests.conftest import DATA
@@ -35,19 +35,19 @@ def scores(store: Store) -> dict[str, float]:
     }
 
 
-def test_hybrid_with_rerank_beats_each_leg_and_holds_the_floor(sample_store: Store) -> None:
-    ndcg = scores(sample_store)
+def test_hybrid_with_rerank_beats_each_leg_and_holds_the_floor(sample_stores: Store) -> None:
+    ndcg = scores(sample_stores)
     assert ndcg["hybrid+rerank"] >= NDCG_FLOOR
     assert ndcg["hybrid+rerank"] > max(ndcg["keyword"], ndcg["dense"]) + 0.03
 
 
-def test_exact_terms_find_their_document_first(sample_store: Store) -> None:
-    hit = Retriever(sample_store).search("OPS-412", k=1)[0]
+def test_exact_terms_find_their_document_first(sample_stores: Store) -> None:
+    hit = Retriever(sample_stores).search("OPS-412", k=1)[0]
     assert "ops-412" in hit.source_path.lower() or "OPS-412" in hit.snippet
 
 
-def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_store: Store) -> None:
-    retriever = Retriever(sample_store, candidates=5)
+def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_stores: Store) -> None:
+    retriever = Retriever(sample_stores, candidates=5)
     unfiltered = retriever.search("pricing change per technician", k=5)
     assert all(h.kind != "transcript" for h in unfiltered)
     hits = retriever.search(
@@ -62,36 +62,36 @@ def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_store: Stor
     ids=["exact", "overfetch", "narrow-fallback"],
 )
 def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch, exact: int, overfetch: int
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch, exact: int, overfetch: int
 ) -> None:
     monkeypatch.setattr(store_module, "EXACT", exact)
     monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
     filters = Filters(kinds=("email", "transcript"), since=1.7e9)
-    embedding = sample_store.embedder.embed_query("who is on call for the database migration")
-    passing = set(sample_store.catalog.passing(filters))
-    everything = sample_store.vectors.search(embedding, sample_store.vectors.count())
+    embedding = sample_stores.embedder.embed_query("who is on call for the database migration")
+    passing = set(sample_stores.catalog.passing(filters))
+    everything = sample_stores.vectors.search(embedding, sample_stores.vectors.count())
     expected = [chunk_id for chunk_id, _ in everything if chunk_id in passing][:8]
-    found = sample_store.nearest(embedding, 8, filters)
+    found = sample_stores.nearest(embedding, 8, filters)
     assert [chunk_id for chunk_id, _ in found] == expected
     assert len(expected) == 8
 
 
 def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog = sample_store.catalog
+    catalog = sample_stores.catalog
     common, rare = "pricing", "ops-412"
     assert catalog._postings(common) > catalog._postings(rare) > 0
     full = catalog.keyword_search([common, rare], 50, Filters())
-    monkeypatch.setattr(catalog_module, "POSTING_BUDGET", catalog._postings(rare))
+    monkeypatch.setattr(catalog_base, "POSTING_BUDGET", catalog._postings(rare))
     budgeted = catalog.keyword_search([common, rare], 50, Filters())
     assert len(budgeted) < len(full)
     assert {c for c, _ in budgeted} == {c for c, _ in catalog.keyword_search([rare], 50, Filters())}
 
 
-def test_filters_combine_channel_source_and_dates(sample_store: Store) -> None:
+def test_filters_combine_channel_source_and_dates(sample_stores: Store) -> None:
     filters = Filters(sources=("slack",), channels=("#release",), since=1.74e9, until=1.76e9)
-    hits = Retriever(sample_store).search("launch date", k=10, filters=filters)
+    hits = Retriever(sample_stores).search("launch date", k=10, filters=filters)
     assert hits
     for hit in hits:
         assert (hit.source, hit.channel) == ("slack", "#release")
@@ -99,9 +99,9 @@ def test_filters_combine_channel_source_and_dates(sample_store: Store) -> None:
 
 
 def test_facets_count_matching_documents_by_kind_channel_person_and_time(
-    sample_store: Store,
+    sample_stores: Store,
 ) -> None:
-    results = Retriever(sample_store).run("offline mode launch", k=5, facets=True)
+    results = Retriever(sample_stores).run("offline mode launch", k=5, facets=True)
     facets = results.facets
     assert set(facets) == {"kind", "channel", "person", "year", "month"}
     total = sum(facets["kind"].values())
@@ -109,7 +109,7 @@ def test_facets_count_matching_documents_by_kind_channel_person_and_time(
     assert sum(facets["year"].values()) <= total
     assert list(facets["month"]) == sorted(facets["month"])
     kinds = (
-        Retriever(sample_store)
+        Retriever(sample_stores)
         .run("offline mode launch", k=5, filters=Filters(kinds=("chat",)), facets=True)
         .facets["kind"]
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,15 +18,18 @@ from search.store.filters import Filters
 from search.store.kinds import KINDS
 from search.store.principals import create_token, expand, token_principal
 from search.store.store import Store
-from tests.conftest import make_store
+from tests.conftest import ENGINES, engine_settings, make_store
 
 TOPICS = ("budget", "rollout", "hiring", "pricing", "migration")
 GROUPS = ("a", "b", "c", "d")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """40 notes in folders open to different groups (one folder to admins only)."""
+@pytest.fixture(scope="module", params=ENGINES)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """40 notes in folders open to different groups (one folder to admins only), in each
+    catalog engine."""
     base = tmp_path_factory.mktemp("access")
     rng = random.Random(5)
     for n in range(40):
@@ -36,10 +40,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     for n, group in enumerate(GROUPS):
         (base / "org" / f"f{n}" / SIDECAR).write_text(f"groups: [{group}]\n")
     (base / "org" / "f4" / SIDECAR).write_text("{}\n")
-    s = make_store(base / "home")
-    assert not ingest([base / "org"], s).failures
-    yield s
-    s.close()
+    with engine_settings(request.param) as overrides:
+        s = make_store(base / "home", **overrides)
+        assert not ingest([base / "org"], s).failures
+        yield s
+        s.close()
 
 
 ACCESS = [(), *(Principal("x@y.z", groups).grantees() for groups in (("a",), ("a", "b", "c")))]
@@ -149,8 +154,10 @@ def test_people_yaml_maps_addresses_ids_and_teams_to_one_principal(tmp_path: Pat
     assert expand(Principal("priya@corp.example"), people).identities == ()
 
 
-def test_tokens_are_kept_as_hashes_and_stop_working_when_revoked(tmp_path: Path) -> None:
-    s = make_store(tmp_path / "home")
+def test_tokens_are_kept_as_hashes_and_stop_working_when_revoked(
+    tmp_path: Path, engine: dict[str, Any]
+) -> None:
+    s = make_store(tmp_path / "home", **engine)
     assert not s.catalog.has_tokens()
     token_id, secret = create_token(s.catalog, " ann@corp.example ", ["b", "a", " "], admin=False)
     assert s.catalog.has_tokens()

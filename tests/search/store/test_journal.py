@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from search.store import journal
@@ -21,7 +23,8 @@ def chunk(doc_id: str, position: int) -> VectorChunk:
 
 
 def leave_pending(store: Store, pid: int, doc_ids: list[str], chunks: list[VectorChunk]) -> None:
-    """A pending write as a process ``pid`` killed after the catalog commit leaves it."""
+    """A pending write as the writer ``pid`` (a process; a database session for PostgreSQL)
+    leaves it when killed after the catalog commit."""
     with store.catalog.transaction() as db:
         write_id = journal.record(db, doc_ids, chunks)
         db.execute("UPDATE pending_writes SET pid = ? WHERE write_id = ?", (pid, write_id))
@@ -32,19 +35,27 @@ def ids(store: Store) -> list[str]:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
+def open_store(tmp_path: Path, engine: dict[str, Any]) -> Callable[[], Store]:
+    """Opens (again) one store, its catalog in each engine in turn."""
+    return lambda: make_store(tmp_path / "home", **engine)
 
 
 @pytest.fixture
 def dead_pid() -> int:
+    """A writer that is gone: a process that exited (no session has its pid either)."""
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
 
 
 @pytest.fixture
-def live_pid() -> Iterator[int]:
+def live_pid(engine: dict[str, Any]) -> Iterator[int]:
+    """A writer that is alive: a running process, or for PostgreSQL an open session (on
+    any host: a process id there means nothing here)."""
+    if "database_url" in engine:
+        with psycopg.connect(engine["database_url"]) as session:
+            yield session.info.backend_pid
+        return
     process = subprocess.Popen(["sleep", "60"])
     yield process.pid
     process.kill()
@@ -52,28 +63,30 @@ def live_pid() -> Iterator[int]:
 
 
 def test_a_dead_writers_pending_write_is_replayed_when_the_vectors_open(
-    home: Path, dead_pid: int
+    open_store: Callable[[], Store], dead_pid: int
 ) -> None:
-    store = make_store(home)
+    store = open_store()
     store.vectors.add([chunk("old", 0), chunk("gone", 0)])
     store.close()
-    store = make_store(home)
+    store = open_store()
     leave_pending(store, dead_pid, ["old", "gone"], [chunk("old", 0), chunk("old", 1)])
     assert ids(store) == ["old:0", "old:1"]  # opening the vectors replayed it
     assert store.pending_writes() == 0
     store.close()
 
 
-def test_a_live_writers_pending_write_is_left_alone(home: Path, live_pid: int) -> None:
-    store = make_store(home)
+def test_a_live_writers_pending_write_is_left_alone(
+    open_store: Callable[[], Store], live_pid: int
+) -> None:
+    store = open_store()
     leave_pending(store, live_pid, ["old"], [chunk("new", 0)])
     assert ids(store) == []
     assert store.finish_pending() == 0 and store.pending_writes() == 1
     store.close()
 
 
-def test_replaying_twice_changes_nothing(home: Path, dead_pid: int) -> None:
-    store = make_store(home)
+def test_replaying_twice_changes_nothing(open_store: Callable[[], Store], dead_pid: int) -> None:
+    store = open_store()
     write = [chunk("doc", 0), chunk("doc", 1)]
     leave_pending(store, dead_pid, ["doc"], write)
     assert store.finish_pending() == 1

@@ -1,299 +1,86 @@
-"""The SQLite catalog: sources (the ingest ledger), documents, chunks, people, runs, and FTS5.
+"""What both catalog engines share: every read and write whose SQL runs unchanged on
+SQLite and PostgreSQL (``?`` placeholders; see :class:`search.store.catalog.postgres.Connection`).
 
-All SQL lives in this module so that a server database can take SQLite's place later.
+An engine subclass gives its connection (``_db``), its transactions, and the keyword leg
+(FTS5 or ``tsvector``), which is where the two really differ.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from search.store.catalog.rows import ChunkRow, SourceAccess, Token, person_key, person_terms
 from search.store.filters import Filters
-from search.store.migrations import migrate
 
 # Called inside a write's transaction with the doc ids it deletes (see search.store.journal).
-Journal = Callable[[sqlite3.Connection, list[str]], None]
-# Keyword scoring is weighted by field: title, heading, people, text.
-BM25 = "bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0)"
-# How many postings one keyword query may score (see Catalog.keyword_search).
+Journal = Callable[[Any, list[str]], None]
+# How many postings one keyword query may score (see BaseCatalog.keyword_search).
 POSTING_BUDGET = 20_000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-
-CREATE TABLE IF NOT EXISTS sources (
-    path TEXT PRIMARY KEY,
-    reader TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    ingested_at REAL NOT NULL,
-    run_id INTEGER
-);
-
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    source TEXT NOT NULL REFERENCES sources(path) ON DELETE CASCADE,
-    kind TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    source_path TEXT NOT NULL,
-    title TEXT NOT NULL,
-    created REAL,
-    ended REAL,
-    channel TEXT,
-    thread TEXT,
-    participants TEXT NOT NULL,
-    access_scope TEXT NOT NULL,
-    access_members TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    message_count INTEGER NOT NULL,
-    chunk_count INTEGER NOT NULL,
-    date_source TEXT  -- where created comes from: header, title, filename, mtime, ...
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    chunk_id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    channel TEXT,
-    title TEXT NOT NULL,
-    heading TEXT NOT NULL,
-    locator TEXT NOT NULL,
-    source_path TEXT NOT NULL,
-    text TEXT NOT NULL,
-    people TEXT NOT NULL,
-    people_terms TEXT NOT NULL,
-    start_ts REAL,
-    end_ts REAL,
-    embed_text TEXT  -- what the model embedded (text with a context header); see reindex
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
--- Covers the filter columns, so that filtering reads an index, not rows with long text.
-CREATE INDEX IF NOT EXISTS chunks_filter
-    ON chunks(kind, start_ts, end_ts, origin, channel, chunk_id);
-
--- Who each chunk names, one row per way a person filter may name them (person_terms).
-CREATE TABLE IF NOT EXISTS chunk_people (
-    chunk_id TEXT NOT NULL REFERENCES chunks(chunk_id) ON DELETE CASCADE,
-    term TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunk_people_term ON chunk_people(term, chunk_id);
-CREATE INDEX IF NOT EXISTS chunk_people_chunk ON chunk_people(chunk_id);
-
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    title, heading, people, text,
-    content='chunks', content_rowid='rowid', tokenize='porter unicode61'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, title, heading, people, text)
-    VALUES (new.rowid, new.title, new.heading, new.people, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, people, text)
-    VALUES ('delete', old.rowid, old.title, old.heading, old.people, old.text);
-END;
-
-CREATE TABLE IF NOT EXISTS document_people (
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    person_key TEXT NOT NULL,
-    email TEXT,
-    user_id TEXT,
-    handle TEXT,
-    messages INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS document_people_doc ON document_people(doc_id);
-CREATE INDEX IF NOT EXISTS document_people_key ON document_people(person_key);
-
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    paths TEXT NOT NULL,
-    summary TEXT
-);
-"""
-
-# Who may see what (see search.store.access). Documents sharing one list of grantees share
-# an access list; a chunk carries its document's list, so a filter reads two small integer
-# tables and never a chunk's text. A document or chunk without a row is seen by admins only.
-ACCESS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS access_lists (
-    acl_id INTEGER PRIMARY KEY,
-    grantees TEXT NOT NULL UNIQUE  -- sorted, one per line; '' is admins only
-);
-CREATE TABLE IF NOT EXISTS access_grants (
-    grantee TEXT NOT NULL,
-    acl_id INTEGER NOT NULL,
-    PRIMARY KEY (grantee, acl_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS document_access (
-    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
-    acl_id INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS document_access_acl ON document_access(acl_id, doc_id);
-CREATE TABLE IF NOT EXISTS chunk_access (
-    chunk_rowid INTEGER PRIMARY KEY,  -- chunks.rowid
-    acl_id INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunk_access_acl ON chunk_access(acl_id, chunk_rowid);
-CREATE TRIGGER IF NOT EXISTS chunks_access_ad AFTER DELETE ON chunks BEGIN
-    DELETE FROM chunk_access WHERE chunk_rowid = old.rowid;
-END;
--- The access rules a source was last written under (its folder's policy, the rules'
--- version): a change re-reads the source and rewrites access rows, never re-embeds.
-CREATE TABLE IF NOT EXISTS source_access (
-    path TEXT PRIMARY KEY REFERENCES sources(path) ON DELETE CASCADE,
-    fingerprint TEXT NOT NULL
-);
--- API tokens: only a hash of each secret is kept.
-CREATE TABLE IF NOT EXISTS tokens (
-    token_id INTEGER PRIMARY KEY,
-    secret_hash TEXT NOT NULL UNIQUE,
-    principal TEXT NOT NULL,
-    groups TEXT NOT NULL,
-    admin INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    revoked_at REAL
-);
-"""
-
-# Vector writes not yet known to be in Chroma (see search.store.journal): a row is written
-# in the same transaction as the catalog change it belongs to and deleted once Chroma has
-# the change; the next opening of the vectors replays what a killed process left.
-JOURNAL_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pending_writes (
-    write_id INTEGER PRIMARY KEY,
-    pid INTEGER NOT NULL,        -- the writing process: replayed only once it is gone
-    created_at REAL NOT NULL,
-    doc_ids TEXT NOT NULL        -- JSON list: documents whose vectors are cleared first
-);
-CREATE TABLE IF NOT EXISTS pending_vectors (
-    write_id INTEGER NOT NULL REFERENCES pending_writes(write_id) ON DELETE CASCADE,
-    chunk_id TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    embedding BLOB NOT NULL,     -- float32, as Chroma keeps it
-    metadata TEXT NOT NULL       -- JSON
-);
-CREATE INDEX IF NOT EXISTS pending_vectors_write ON pending_vectors(write_id);
-"""
+DOCUMENT_FIELDS = (
+    "doc_id",
+    "kind",
+    "origin",
+    "source_path",
+    "title",
+    "created",
+    "ended",
+    "channel",
+    "thread",
+    "access_scope",
+    "content_hash",
+    "message_count",
+)
+CHUNK_COLUMNS = (
+    "chunk_id, doc_id, position, kind, origin, channel, title, heading, locator, source_path, "
+    "text, people, start_ts, end_ts"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class SourceAccess:
-    """A source's access lists as ingest derived them: the grantees of each of its
-    documents (``()`` is admins only) and the fingerprint of the rules applied."""
+class BaseCatalog:
+    """Sources (the ingest ledger), documents, chunks, people, access lists, tokens and
+    runs; the engine subclass gives the connection and the keyword leg."""
 
-    fingerprint: str
-    documents: dict[str, tuple[str, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """An API token as listed: never its secret."""
-
-    token_id: int
-    principal: str
-    groups: list[str]
-    admin: bool
-    created_at: float
-    revoked_at: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    """A chunk as search returns it, joined with what a hit needs from its document."""
-
-    chunk_id: str
-    doc_id: str
-    position: int
-    kind: str
-    origin: str
-    channel: str | None
-    title: str
-    heading: str
-    locator: str
-    source_path: str
-    text: str
-    people: list[str]
-    start_ts: float | None
-    end_ts: float | None
-    date_source: str | None = None  # the document's (see Record.date_source)
-
-
-def person_key(name: str) -> str:
-    """A name folded for matching: lower case, single spaces."""
-    return " ".join(name.lower().split())
-
-
-def person_terms(names: Iterable[str]) -> list[str]:
-    """Every way a filter may name these people: full names and each name part."""
-    terms: dict[str, None] = {}
-    for name in names:
-        key = person_key(name)
-        if not key:
-            continue
-        terms[key] = None
-        for part in key.replace("@", " ").replace(".", " ").split():
-            if len(part) > 1:
-                terms[part] = None
-    return list(terms)
-
-
-class Catalog:
-    """The embedded catalog at ``path`` (created on first use)."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self.migrated_from = migrate(self._db, path, SCHEMA + ACCESS_SCHEMA + JOURNAL_SCHEMA)
+    path: Path | str
+    migrated_from: int | None = None
+    # How sample_chunk_texts orders its rows (SQLite's scan order is already stable).
+    _SAMPLE_ORDER = ""
 
     @property
-    def _db(self) -> sqlite3.Connection:
-        """This thread's connection: threads read at once (WAL) instead of taking turns."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-            with self._connections_lock:
-                self._connections.append(db)
-        return db
+    def _db(self) -> Any:
+        """This thread's connection (``execute``/``executemany`` with ``?`` placeholders,
+        rows read by index or column name)."""
+        raise NotImplementedError
 
     def close(self) -> None:
-        with self._connections_lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-        self._local = threading.local()
+        raise NotImplementedError
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Any]:
         """All or nothing: a failure inside leaves the catalog as it was."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+        raise NotImplementedError
+
+    def writer(self, db: Any) -> int:
+        """Who a pending write recorded through ``db`` belongs to (see
+        :mod:`search.store.journal`): this process."""
+        return os.getpid()
+
+    def writer_gone(self, writer: int) -> bool:
+        """Whether the writer of a pending write is gone: its process has exited."""
+        from search.store.journal import process_gone  # the journal imports Chroma
+
+        return process_gone(writer)
+
+    def source_lock(self, path: str) -> AbstractContextManager[None]:
+        """Held while one process reads and writes the source ``path``: another process
+        ingesting it waits, then finds it written. Embedded: one writer at a time already."""
+        return nullcontext()
 
     # --- the ingest ledger -------------------------------------------------------------
 
@@ -313,9 +100,7 @@ class Catalog:
         )
         return {r[0]: r[1] for r in rows}
 
-    def _rows_in(
-        self, sql: str, ids: list[str], params: list[Any] | None = None
-    ) -> Iterator[sqlite3.Row]:
+    def _rows_in(self, sql: str, ids: list[str], params: list[Any] | None = None) -> Iterator[Any]:
         """The rows of ``sql`` for ``ids``, whose ``IN ({marks})`` takes them 500 at a time
         (under SQLite's limit on query parameters); ``params`` follow the ids."""
         for start in range(0, len(ids), 500):
@@ -415,23 +200,27 @@ class Catalog:
     # --- access lists ---------------------------------------------------------------------
 
     @staticmethod
-    def _write_access(db: sqlite3.Connection, path: str, access: SourceAccess) -> None:
-        """Point each document (and its chunks) at the access list of its grantees."""
+    def _write_access(db: Any, path: str, access: SourceAccess) -> None:
+        """Point each document (and its chunks) at the access list of its grantees. Lists
+        are written in sorted order, so that writers of other sources at once (server
+        mode) wait for each other in one order and never deadlock."""
         db.execute(
             "INSERT INTO source_access(path, fingerprint) VALUES (?, ?) "
             "ON CONFLICT(path) DO UPDATE SET fingerprint = excluded.fingerprint",
             (path, access.fingerprint),
         )
         acl_ids: dict[tuple[str, ...], int] = {}
-        for grantees in set(access.documents.values()):
+        for grantees in sorted(set(access.documents.values())):
             key = "\n".join(grantees)
-            db.execute("INSERT OR IGNORE INTO access_lists(grantees) VALUES (?)", (key,))
+            db.execute(
+                "INSERT INTO access_lists(grantees) VALUES (?) ON CONFLICT DO NOTHING", (key,)
+            )
             acl_id = db.execute(
                 "SELECT acl_id FROM access_lists WHERE grantees = ?", (key,)
             ).fetchone()[0]
             db.executemany(
-                "INSERT OR IGNORE INTO access_grants(grantee, acl_id) VALUES (?, ?)",
-                [(g, acl_id) for g in grantees],
+                "INSERT INTO access_grants(grantee, acl_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [(g, acl_id) for g in sorted(grantees)],
             )
             acl_ids[grantees] = acl_id
         for doc_id, grantees in access.documents.items():
@@ -442,8 +231,9 @@ class Catalog:
                 (acl_id, doc_id),
             )
             db.execute(
-                "INSERT OR REPLACE INTO chunk_access(chunk_rowid, acl_id) "
-                "SELECT rowid, ? FROM chunks WHERE doc_id = ?",
+                "INSERT INTO chunk_access(chunk_rowid, acl_id) "
+                "SELECT rowid, ? FROM chunks WHERE doc_id = ? "
+                "ON CONFLICT(chunk_rowid) DO UPDATE SET acl_id = excluded.acl_id",
                 (acl_id, doc_id),
             )
 
@@ -481,7 +271,7 @@ class Catalog:
 
         The hook for whatever reads documents outside the two retrieval legs (the people
         directory, profiles, experts): pass :meth:`Principal.access` and count only these;
-        SQL in this module can use :func:`visible_documents_sql` instead.
+        SQL in this package can use :func:`visible_documents_sql` instead.
         """
         if access is None:
             return None
@@ -491,12 +281,12 @@ class Catalog:
     # --- API tokens ---------------------------------------------------------------------
 
     def add_token(self, secret_hash: str, principal: str, groups: list[str], admin: bool) -> int:
-        cur = self._db.execute(
+        row = self._db.execute(
             "INSERT INTO tokens(secret_hash, principal, groups, admin, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?) RETURNING token_id",
             (secret_hash, principal, json.dumps(groups), int(admin), time.time()),
-        )
-        return int(cur.lastrowid or 0)
+        ).fetchone()
+        return int(row[0])
 
     def tokens(self) -> list[Token]:
         rows = self._db.execute("SELECT * FROM tokens ORDER BY token_id")
@@ -522,13 +312,13 @@ class Catalog:
         return self._db.execute("SELECT 1 FROM tokens LIMIT 1").fetchone() is not None
 
     @staticmethod
-    def _delete_document(db: sqlite3.Connection, doc_id: str) -> None:
+    def _delete_document(db: Any, doc_id: str) -> None:
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM document_people WHERE doc_id = ?", (doc_id,))
         db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
 
     @staticmethod
-    def _insert_document(db: sqlite3.Connection, source: str, doc: dict[str, Any]) -> None:
+    def _insert_document(db: Any, source: str, doc: dict[str, Any]) -> None:
         db.execute(
             "INSERT INTO documents(doc_id, source, kind, origin, source_path, title, created, "
             "ended, channel, thread, participants, access_scope, access_members, content_hash, "
@@ -589,10 +379,11 @@ class Catalog:
     # --- runs ---------------------------------------------------------------------------
 
     def start_run(self, paths: list[str]) -> int:
-        cur = self._db.execute(
-            "INSERT INTO runs(started_at, paths) VALUES (?, ?)", (time.time(), json.dumps(paths))
-        )
-        return int(cur.lastrowid or 0)
+        row = self._db.execute(
+            "INSERT INTO runs(started_at, paths) VALUES (?, ?) RETURNING run_id",
+            (time.time(), json.dumps(paths)),
+        ).fetchone()
+        return int(row[0])
 
     def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
         self._db.execute(
@@ -629,11 +420,11 @@ class Catalog:
     def passing(self, filters: Filters) -> list[str]:
         """The ids of the chunks that pass ``filters``."""
         if filters.access is None:
-            where, params = _filter_sql(filters, alias="c")
-            sql = f"SELECT chunk_id FROM chunks c WHERE 1{where}"
+            where, params = filter_sql(filters, alias="c")
+            sql = f"SELECT chunk_id FROM chunks c WHERE true{where}"
             return [r[0] for r in self._db.execute(sql, params)]
         # Listed from the access lists' index (a searcher often sees a small part).
-        where, params = _filter_sql(replace(filters, access=None), alias="c")
+        where, params = filter_sql(replace(filters, access=None), alias="c")
         sql = (
             "SELECT c.chunk_id FROM chunk_access a JOIN chunks c ON c.rowid = a.chunk_rowid "
             f"WHERE a.acl_id IN ({_acl_sql(filters.access)}){where}"
@@ -642,53 +433,38 @@ class Catalog:
 
     def passing_among(self, filters: Filters, chunk_ids: list[str]) -> set[str]:
         """Which of these chunks pass ``filters``."""
-        where, params = _filter_sql(filters, alias="c")
+        where, params = filter_sql(filters, alias="c")
         sql = f"SELECT c.chunk_id FROM chunks c WHERE c.chunk_id IN ({{marks}}){where}"
         return {r[0] for r in self._rows_in(sql, chunk_ids, params)}
 
     def keyword_search(
         self, terms: list[str], limit: int, filters: Filters
     ) -> list[tuple[str, float]]:
-        """(chunk_id, BM25 score; higher is better) of chunks matching any of ``terms``.
+        """(chunk_id, score; higher is better) of chunks matching any of ``terms``.
 
         Terms are scored rarest first until their postings exceed :data:`POSTING_BUDGET`;
         the commoner ones left out carry little evidence (a low IDF) but cost the most to
         score, so a query's cost stays bounded as the index grows. Small stores score every
-        term. An access list alone is checked on the index's rowids inside the ranking query,
-        so no chunk row is read before the cut.
+        term. Filters apply inside the ranking query, before the cut.
         """
-        kept = self._within_budget(terms)
-        if not kept:
-            return []
-        match = " OR ".join(_quoted(t) for t in kept)
-        where, params = _filter_sql(filters, alias="c")
-        if filters.access is not None and filters.only_access:
-            visible, params = _access_sql("chunks_fts", filters.access)
-            sql = (
-                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
-                f"FROM chunks_fts WHERE chunks_fts MATCH ? AND {visible} ORDER BY score "
-                "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
-            )
-        elif where:
-            sql = (
-                f"SELECT c.chunk_id, -{BM25} FROM chunks_fts "
-                "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                f"WHERE chunks_fts MATCH ? {where} ORDER BY {BM25} LIMIT ?"
-            )
-        else:  # rank in the FTS table alone, then join the few rows kept
-            sql = (
-                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
-                "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) m "
-                "JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
-            )
-        try:
-            rows = self._db.execute(sql, [match, *params, limit]).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [(r[0], float(r[1])) for r in rows]
+        raise NotImplementedError
 
-    def _within_budget(self, terms: list[str]) -> list[str]:
-        postings = {t: self._postings(t) for t in terms}
+    def _postings(self, term: str) -> int:
+        """How many chunks match ``term``, counted up to just past the budget."""
+        raise NotImplementedError
+
+    def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
+        """How many chunks contain each phrase in their text."""
+        raise NotImplementedError
+
+    def _postings_of(self, terms: list[str]) -> dict[str, int]:
+        """Each term's postings (see :meth:`_postings`)."""
+        return {t: self._postings(t) for t in terms}
+
+    def _within_budget(self, terms: list[str]) -> dict[str, int]:
+        """The terms to score (in query order) with their postings: rarest first until
+        the postings exceed :data:`POSTING_BUDGET`; terms matching nothing are left out."""
+        postings = self._postings_of(terms)
         kept: list[str] = []
         spent = 0
         for term in sorted(terms, key=postings.__getitem__):
@@ -696,18 +472,7 @@ class Catalog:
                 break
             kept.append(term)
             spent += postings[term]
-        return [t for t in terms if t in kept]
-
-    def _postings(self, term: str) -> int:
-        """How many chunks match ``term``, counted up to just past the budget."""
-        try:
-            row = self._db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
-                (_quoted(term), POSTING_BUDGET + 1),
-            ).fetchone()
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0])
+        return {t: postings[t] for t in terms if t in kept and postings[t]}
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
@@ -755,7 +520,7 @@ class Catalog:
             list(values.items()),
         )
 
-    def embed_texts(self, batch: int = 1000) -> Iterator[list[sqlite3.Row]]:
+    def embed_texts(self, batch: int = 1000) -> Iterator[list[Any]]:
         """Every chunk with what its vector is made of, ``batch`` at a time in rowid order:
         ``chunk_id``, ``doc_id``, ``text``, ``embed_text`` (NULL when stored before it was
         kept), ``title``, ``heading``, ``created`` (the document's), and the fields Chroma
@@ -801,7 +566,7 @@ class Catalog:
         )
         one = self._db.execute(
             "SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(chunk_count), 0), "
-            "coalesce(sum(message_count > 0), 0) FROM documents"
+            "coalesce(sum(CASE WHEN message_count > 0 THEN 1 ELSE 0 END), 0) FROM documents"
         ).fetchone()
         people = self._db.execute(
             "SELECT count(DISTINCT person_key) FROM document_people"
@@ -890,7 +655,8 @@ class Catalog:
         ).fetchone()[0]
         step = max(1, total // max(limit, 1))
         rows = self._db.execute(
-            f"SELECT text FROM chunks WHERE kind IN ({marks}) AND rowid % ? = 0 LIMIT ?",
+            f"SELECT text FROM chunks WHERE kind IN ({marks}) AND rowid % ? = 0"
+            f"{self._SAMPLE_ORDER} LIMIT ?",
             (*kinds, step, limit),
         )
         return [r[0] for r in rows]
@@ -909,42 +675,8 @@ class Catalog:
     def chunk_total(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
-        """How many chunks contain each phrase (FTS5 phrase match on the text column)."""
-        counts: dict[str, int] = {}
-        for phrase in phrases:
-            match = 'text : "' + phrase.replace('"', '""') + '"'
-            try:
-                row = self._db.execute(
-                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
-                ).fetchone()
-            except sqlite3.OperationalError:
-                row = (0,)
-            counts[phrase] = int(row[0])
-        return counts
 
-
-DOCUMENT_FIELDS = (
-    "doc_id",
-    "kind",
-    "origin",
-    "source_path",
-    "title",
-    "created",
-    "ended",
-    "channel",
-    "thread",
-    "access_scope",
-    "content_hash",
-    "message_count",
-)
-CHUNK_COLUMNS = (
-    "chunk_id, doc_id, position, kind, origin, channel, title, heading, locator, source_path, "
-    "text, people, start_ts, end_ts"
-)
-
-
-def _chunk_row(row: sqlite3.Row) -> ChunkRow:
+def _chunk_row(row: Any) -> ChunkRow:
     values = dict(row)
     values["people"] = json.loads(values["people"])
     return ChunkRow(**values)
@@ -958,12 +690,12 @@ def visible_documents_sql(access: tuple[str, ...]) -> tuple[str, list[Any]]:
     )
 
 
-def _access_sql(alias: str, access: tuple[str, ...]) -> tuple[str, list[Any]]:
+def access_sql(alias: str, access: tuple[str, ...]) -> tuple[str, list[Any]]:
     """Whether the chunk ``alias`` may be seen by a searcher holding ``access`` (one lookup
     by rowid; false for a chunk without an access row)."""
     return (
         f"coalesce((SELECT acl_id FROM chunk_access WHERE chunk_rowid = {alias}.rowid) "
-        f"IN ({_acl_sql(access)}), 0)",
+        f"IN ({_acl_sql(access)}), false)",
         list(access),
     )
 
@@ -971,11 +703,11 @@ def _access_sql(alias: str, access: tuple[str, ...]) -> tuple[str, list[Any]]:
 def _acl_sql(access: tuple[str, ...]) -> str:
     """The access lists naming any of these grantees (no list when there are none)."""
     if not access:
-        return "SELECT NULL WHERE 0"
+        return "SELECT CAST(NULL AS INTEGER) WHERE false"
     return f"SELECT acl_id FROM access_grants WHERE grantee IN ({','.join('?' * len(access))})"
 
 
-def _token(row: sqlite3.Row) -> Token:
+def _token(row: Any) -> Token:
     return Token(
         token_id=row["token_id"],
         principal=row["principal"],
@@ -986,12 +718,12 @@ def _token(row: sqlite3.Row) -> Token:
     )
 
 
-def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
+def filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
     """SQL conditions (each starting with AND) and their parameters for ``filters``."""
     parts: list[str] = []
     params: list[Any] = []
     if filters.access is not None:
-        condition, values = _access_sql(alias, filters.access)
+        condition, values = access_sql(alias, filters.access)
         parts.append(condition)
         params += values
     for column, values in (
@@ -1012,8 +744,3 @@ def _filter_sql(filters: Filters, alias: str) -> tuple[str, list[Any]]:
         parts.append(f"{alias}.start_ts <= ?")
         params.append(filters.until)
     return "".join(f" AND {p}" for p in parts), params
-
-
-def _quoted(term: str) -> str:
-    """``term`` as an FTS5 string (a phrase when it has several tokens), no syntax leaking."""
-    return '"' + term.replace('"', '""') + '"'

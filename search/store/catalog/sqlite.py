@@ -1,0 +1,295 @@
+"""The embedded catalog: one SQLite file, keyword search with FTS5 (the default engine)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from search.store.catalog import base
+from search.store.catalog.base import BaseCatalog, access_sql, filter_sql
+from search.store.filters import Filters
+from search.store.migrations import migrate
+
+# Keyword scoring is weighted by field: title, heading, people, text.
+BM25 = "bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0)"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY,
+    reader TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    ingested_at REAL NOT NULL,
+    run_id INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources(path) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created REAL,
+    ended REAL,
+    channel TEXT,
+    thread TEXT,
+    participants TEXT NOT NULL,
+    access_scope TEXT NOT NULL,
+    access_members TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    message_count INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    date_source TEXT  -- where created comes from: header, title, filename, mtime, ...
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    channel TEXT,
+    title TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    locator TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    text TEXT NOT NULL,
+    people TEXT NOT NULL,
+    people_terms TEXT NOT NULL,
+    start_ts REAL,
+    end_ts REAL,
+    embed_text TEXT  -- what the model embedded (text with a context header); see reindex
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- Covers the filter columns, so that filtering reads an index, not rows with long text.
+CREATE INDEX IF NOT EXISTS chunks_filter
+    ON chunks(kind, start_ts, end_ts, origin, channel, chunk_id);
+
+-- Who each chunk names, one row per way a person filter may name them (person_terms).
+CREATE TABLE IF NOT EXISTS chunk_people (
+    chunk_id TEXT NOT NULL REFERENCES chunks(chunk_id) ON DELETE CASCADE,
+    term TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_people_term ON chunk_people(term, chunk_id);
+CREATE INDEX IF NOT EXISTS chunk_people_chunk ON chunk_people(chunk_id);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, heading, people, text,
+    content='chunks', content_rowid='rowid', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, title, heading, people, text)
+    VALUES (new.rowid, new.title, new.heading, new.people, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, people, text)
+    VALUES ('delete', old.rowid, old.title, old.heading, old.people, old.text);
+END;
+
+CREATE TABLE IF NOT EXISTS document_people (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    person_key TEXT NOT NULL,
+    email TEXT,
+    user_id TEXT,
+    handle TEXT,
+    messages INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS document_people_doc ON document_people(doc_id);
+CREATE INDEX IF NOT EXISTS document_people_key ON document_people(person_key);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    paths TEXT NOT NULL,
+    summary TEXT
+);
+"""
+
+# Who may see what (see search.store.access). Documents sharing one list of grantees share
+# an access list; a chunk carries its document's list, so a filter reads two small integer
+# tables and never a chunk's text. A document or chunk without a row is seen by admins only.
+ACCESS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS access_lists (
+    acl_id INTEGER PRIMARY KEY,
+    grantees TEXT NOT NULL UNIQUE  -- sorted, one per line; '' is admins only
+);
+CREATE TABLE IF NOT EXISTS access_grants (
+    grantee TEXT NOT NULL,
+    acl_id INTEGER NOT NULL,
+    PRIMARY KEY (grantee, acl_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS document_access (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+    acl_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS document_access_acl ON document_access(acl_id, doc_id);
+CREATE TABLE IF NOT EXISTS chunk_access (
+    chunk_rowid INTEGER PRIMARY KEY,  -- chunks.rowid
+    acl_id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_access_acl ON chunk_access(acl_id, chunk_rowid);
+CREATE TRIGGER IF NOT EXISTS chunks_access_ad AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_access WHERE chunk_rowid = old.rowid;
+END;
+-- The access rules a source was last written under (its folder's policy, the rules'
+-- version): a change re-reads the source and rewrites access rows, never re-embeds.
+CREATE TABLE IF NOT EXISTS source_access (
+    path TEXT PRIMARY KEY REFERENCES sources(path) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL
+);
+-- API tokens: only a hash of each secret is kept.
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id INTEGER PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    principal TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    admin INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    revoked_at REAL
+);
+"""
+
+# Vector writes not yet known to be in Chroma (see search.store.journal): a row is written
+# in the same transaction as the catalog change it belongs to and deleted once Chroma has
+# the change; the next opening of the vectors replays what a killed process left.
+JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending_writes (
+    write_id INTEGER PRIMARY KEY,
+    pid INTEGER NOT NULL,        -- the writing process: replayed only once it is gone
+    created_at REAL NOT NULL,
+    doc_ids TEXT NOT NULL        -- JSON list: documents whose vectors are cleared first
+);
+CREATE TABLE IF NOT EXISTS pending_vectors (
+    write_id INTEGER NOT NULL REFERENCES pending_writes(write_id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    embedding BLOB NOT NULL,     -- float32, as Chroma keeps it
+    metadata TEXT NOT NULL       -- JSON
+);
+CREATE INDEX IF NOT EXISTS pending_vectors_write ON pending_vectors(write_id);
+"""
+
+
+class Catalog(BaseCatalog):
+    """The embedded catalog at ``path`` (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self.migrated_from = migrate(self._db, path, SCHEMA + ACCESS_SCHEMA + JOURNAL_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: threads read at once (WAL) instead of taking turns."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a failure inside leaves the catalog as it was."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # --- the keyword leg: FTS5 with BM25 --------------------------------------------------
+
+    def keyword_search(
+        self, terms: list[str], limit: int, filters: Filters
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score; higher is better) of chunks matching any of ``terms``,
+        within the posting budget (see :meth:`BaseCatalog.keyword_search`). An access list
+        alone is checked on the index's rowids inside the ranking query, so no chunk row
+        is read before the cut."""
+        kept = self._within_budget(terms)
+        if not kept:
+            return []
+        match = " OR ".join(_quoted(t) for t in kept)
+        where, params = filter_sql(filters, alias="c")
+        if filters.access is not None and filters.only_access:
+            visible, params = access_sql("chunks_fts", filters.access)
+            sql = (
+                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
+                f"FROM chunks_fts WHERE chunks_fts MATCH ? AND {visible} ORDER BY score "
+                "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
+            )
+        elif where:
+            sql = (
+                f"SELECT c.chunk_id, -{BM25} FROM chunks_fts "
+                "JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ? {where} ORDER BY {BM25} LIMIT ?"
+            )
+        else:  # rank in the FTS table alone, then join the few rows kept
+            sql = (
+                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
+                "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) m "
+                "JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
+            )
+        try:
+            rows = self._db.execute(sql, [match, *params, limit]).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(r[0], float(r[1])) for r in rows]
+
+    def _postings(self, term: str) -> int:
+        """How many chunks match ``term``, counted up to just past the budget."""
+        try:
+            row = self._db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                (_quoted(term), base.POSTING_BUDGET + 1),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0])
+
+    def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
+        """How many chunks contain each phrase (FTS5 phrase match on the text column)."""
+        counts: dict[str, int] = {}
+        for phrase in phrases:
+            match = 'text : "' + phrase.replace('"', '""') + '"'
+            try:
+                row = self._db.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
+                ).fetchone()
+            except sqlite3.OperationalError:
+                row = (0,)
+            counts[phrase] = int(row[0])
+        return counts
+
+
+def _quoted(term: str) -> str:
+    """``term`` as an FTS5 string (a phrase when it has several tokens), no syntax leaking."""
+    return '"' + term.replace('"', '""') + '"'

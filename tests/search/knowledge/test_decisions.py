@@ -1,0 +1,84 @@
+"""Decisions and action items found in the sample organization, and supersession."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from api.cli.decisions import digest_markdown, parse_since
+from search.knowledge.cues import owner_in
+from search.knowledge.log import decision_log
+from search.knowledge.sentences import sentences
+from search.store.store import Store
+
+
+def test_sentences_carry_speaker_owner_and_section() -> None:
+    text = (
+        "Decisions\n- Keep the reader for reports.\nAction items\n"
+        "- [ ] Felix: move the queries\nPriya Raman: Let's ship it. Then we rest."
+    )
+    found = list(sentences(text))
+    assert found[0].in_decisions and found[0].text == "Keep the reader for reports."
+    assert found[1].in_actions and found[1].owner_label == "Felix" and found[1].checked is False
+    assert [s.text for s in found[2:]] == ["Let's ship it.", "Then we rest."]
+    assert {s.speaker for s in found[2:]} == {"Priya Raman"}
+
+
+def test_owner_is_read_from_action_phrasings() -> None:
+    assert owner_in("AI: Priya to rotate the keys") == "Priya"
+    assert owner_in("@dana to draft the memo") == "@dana"
+    assert owner_in("Felix will update the runbook.") == "Felix"
+    assert owner_in("I'll send the numbers") == "I"
+    assert owner_in("The build is green.") is None
+
+
+def _file_line(path: str, locator: str) -> str:
+    number = int(locator.removeprefix("line "))
+    return Path(path).read_text(encoding="utf-8").splitlines()[number - 1]
+
+
+def test_a_stated_decision_is_found_with_its_exact_line(sample_store: Store) -> None:
+    log = decision_log(sample_store, None)
+    go = [i for i in log.items if i.type == "decision" and "GO for GA on May 20" in i.quote]
+    assert len(go) == 1
+    assert go[0].date == "2025-05-13" and go[0].kind == "meeting_notes"
+    assert go[0].source_path.endswith("2025-05-13-burrow-go-no-go.md")
+    assert go[0].quote in _file_line(go[0].source_path, go[0].locator).replace("**", "")
+
+
+def test_checklist_action_items_have_their_owner_and_are_open(sample_store: Store) -> None:
+    actions = decision_log(sample_store, None).actions(owner="Kenji")
+    quotes = {a.quote: a for a in actions}
+    dashboard = next(a for q, a in quotes.items() if "SYNC-409 / crash dashboard" in q)
+    assert dashboard.owner == "Kenji Watanabe" and dashboard.open is True
+    assert all("Kenji" in (a.owner or "") for a in actions)
+
+
+def test_a_later_decision_on_the_same_subject_replaces_the_earlier(sample_store: Store) -> None:
+    threads = decision_log(sample_store, None).decisions("Burrow GA launch date", limit=3)
+    first = threads[0]
+    assert first.history, "the GA date moved: the earlier decision is shown below"
+    assert all((h.ts or 0) < (first.current.ts or 0) for h in first.history)
+    assert "May 20" in first.current.quote
+
+
+def test_decisions_are_filtered_by_date_and_kind(sample_store: Store) -> None:
+    log = decision_log(sample_store, None)
+    june = log.new_decisions(since=date(2025, 6, 1), until=date(2025, 6, 30))
+    assert june and all(d.date and "2025-06-01" <= d.date <= "2025-06-30" for d in june)
+    notes = log.decisions(kinds=["transcript"])
+    assert all("transcript" in {i.kind for i in [t.current, *t.history]} for t in notes)
+
+
+def test_digest_lists_decisions_and_opened_actions_with_citations(sample_store: Store) -> None:
+    text = digest_markdown(decision_log(sample_store, None), date(2025, 5, 13), date(2025, 5, 13))
+    decided, opened = text.split("## Action items opened")
+    assert "GO for GA on May 20" in decided and "2025-05-13-burrow-go-no-go.md" in decided
+    assert "**Ines Kowalski**" in opened and "(line " in opened
+
+
+def test_digest_since_accepts_days_weeks_and_dates() -> None:
+    today = date(2026, 12, 1)
+    assert parse_since("7d", today) == date(2026, 11, 24)
+    assert parse_since("2w", today) == date(2026, 11, 17)
+    assert parse_since("2025-05-01", today) == date(2025, 5, 1)
