@@ -252,3 +252,24 @@ def people_server(sample_store: Store) -> Iterator[LiveServer]:
     settings = Settings(home=sample_store.settings.home, people_file=PEOPLE_FILE)
     with LiveServer(settings) as server:
         yield server
+
+
+@contextmanager
+def two_readers(home: Path, folder: Path) -> Iterator[tuple[LiveServer, dict[str, dict]]]:
+    """``folder`` ingested into a store at ``home`` and served, with request headers for two
+    readers, ``dana`` and ``felix`` (dana@ and felix@corp.example, no groups)."""
+    from ingest.pipeline import ingest
+    from search.store.principals import create_token
+
+    settings = Settings(home=home)
+    store = Store.open(settings)
+    try:
+        assert not ingest([folder], store).failures
+        tokens = {
+            name: create_token(store.catalog, f"{name}@corp.example", [], False)[1]
+            for name in ("dana", "felix")
+        }
+    finally:
+        store.close()
+    with LiveServer(settings) as server:
+        yield server, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}

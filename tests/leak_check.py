@@ -252,6 +252,7 @@ def check(ws: Workspace, case: Case) -> None:
             for evidence in expert["evidence"]:
                 assert evidence["doc_id"] in visible_docs, f"/experts evidence: {where}"
         check_people(ws, case, headers, visible_docs, clean)
+        check_topics(ws, case, headers, visible_docs, clean)
 
     status = ws.client.get("/status", headers=headers)
     assert status.status_code == 200
@@ -281,6 +282,34 @@ def check_people(
     for conversation in profile["conversations"]:
         assert conversation["doc_id"] in visible_docs, "/people/{id} shows a hidden doc"
     assert person["documents"] <= len(visible_docs)
+
+
+def check_topics(
+    ws: Workspace, case: Case, headers: dict[str, str], visible_docs: set[str], clean: Any
+) -> None:
+    """Topics, a topic's timeline, the risk list and a person's unique knowledge come from
+    visible documents only: no hidden canary in labels or evidence, no hidden document."""
+    hidden = ws.org.hidden(ws.org.viewers[case.viewer % len(ws.org.viewers)])
+    listed = ws.client.get("/topics", headers=headers)
+    assert listed.status_code == 200, listed.text
+    clean(listed.text, "/topics", hidden)
+    topics = listed.json()["topics"]
+    if topics:
+        topic = topics[case.doc % len(topics)]
+        detail = ws.client.get(f"/topics/{topic['topic_id']}", headers=headers)
+        assert detail.status_code == 200, detail.text
+        clean(detail.text, "/topics/{id}", hidden)
+        for doc in detail.json()["documents"]:
+            assert doc["doc_id"] in visible_docs, "/topics/{id} shows a hidden doc"
+    risk = ws.client.get("/risk", headers=headers)
+    assert risk.status_code == 200, risk.text
+    clean(risk.text, "/risk", hidden)
+    people = ws.client.get("/people", params={"limit": 200}, headers=headers).json()["people"]
+    if people:
+        person = people[case.doc % len(people)]
+        unique = ws.client.get(f"/people/{person['person_id']}/unique-knowledge", headers=headers)
+        assert unique.status_code == 200, unique.text
+        clean(unique.text, "/people/{id}/unique-knowledge", hidden)
 
 
 def check_facets(

@@ -63,5 +63,6 @@ def test_worked_example_runs_offline(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "'failed': 0" in text
     assert "Priya Raman" in text and "Tomás Herrera (left)" in text
     assert "no outbound connection was attempted" in text
-    assert len(images) == 2  # the activity plot and the experts bar chart
+    assert len(images) == 3  # the activity plot, the experts bar chart, a topic timeline
+    assert "topics over" in text and "bus factors of all topics" in text
     assert elapsed < BUDGET_SECONDS, f"the notebook took {elapsed:.0f} s"

@@ -3,7 +3,8 @@
 ``ingest`` (ingest, forget), ``search`` (search, eval), ``ask`` (ask), ``experts``
 (experts, eval-experts), ``service`` (serve, status), ``tokens`` (create, list, revoke),
 ``sources`` (add, list, remove, sync), ``maintenance`` (backup, restore, reindex),
-``migrate`` (migrate --to), ``check`` (check, check --repair); shared helpers in ``common``.
+``migrate`` (migrate --to), ``check`` (check, check --repair), ``topics`` (topics, risk);
+shared helpers in ``common``.
 
 Exit codes: 0 success; 1 some sources failed to ingest (the rest were stored) or
 nothing matched what was asked; 2 bad usage; 3 the store is empty or unreachable; 4 a

@@ -56,10 +56,11 @@ def risk(as_json: JsonOption = False) -> None:
             if r.successor is not None:
                 s = r.successor
                 typer.echo(
-                    f"    successor: {s.name} — in {len(s.topic_documents)} of its documents, "
-                    f"{s.shared_with_experts} shared with its experts, similarity {s.similarity}"
+                    f"    successor: {s.name} — took part in {len(s.topic_documents)} of its "
+                    f"documents and {s.shared_with_experts} others with its experts, "
+                    f"similarity {s.similarity}"
                 )
-                for doc in s.topic_documents[:3]:
+                for doc in [*s.topic_documents, *s.shared_documents][:3]:
                     typer.echo(f"      {doc.date or '?'} {doc.title} — `{doc.source_path}`")
     if not rows:
         raise typer.Exit(EXIT_FAILED)

@@ -37,8 +37,14 @@ def mount_page(app: FastAPI) -> None:
     """Serve the search page at ``/`` and its assets under ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)(index)
+    app.api_route("/knowledge", methods=["GET", "HEAD"], include_in_schema=False)(knowledge)
 
 
 def index() -> FileResponse:
     """The search page; everything else it needs comes from ``/static`` and the API."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+def knowledge() -> FileResponse:
+    """The topics, decisions and knowledge-at-risk views (their data comes from the API)."""
+    return FileResponse(STATIC_DIR / "knowledge.html", media_type="text/html", headers=PAGE_HEADERS)

@@ -34,6 +34,11 @@ def reader_topics(store: StoreDep, principal: PrincipalDep) -> TopicMap:
 TopicsDep = Annotated[TopicMap, Depends(reader_topics)]
 
 
+def risk_map(topics: TopicMap) -> RiskMap:
+    """The risk map of these topics, built once with them (it reads who said what)."""
+    return topics.directory.derived("risk-map", lambda: RiskMap(topics))
+
+
 class DocRef(BaseModel):
     doc_id: str
     title: str
@@ -92,6 +97,7 @@ class SuccessorOut(PersonRef):
     score: float
     topic_documents: list[DocRef]
     shared_with_experts: int = Field(description="Documents shared with the main experts.")
+    shared_documents: list[DocRef] = Field(description="The most on-topic of those.")
     similarity: float = Field(description="Cosine of their documents' mean to the topic.")
 
 
@@ -151,6 +157,7 @@ def successor_out(topics: TopicMap, found: Successor) -> SuccessorOut:
         score=found.score,
         topic_documents=[doc_ref(topics, d) for d in found.topic_documents],
         shared_with_experts=found.shared_with_experts,
+        shared_documents=[doc_ref(topics, d) for d in found.shared_documents],
         similarity=found.similarity,
     )
 
@@ -196,7 +203,7 @@ def get_topic(topic_id: str, topics: TopicsDep) -> TopicDetail:
     topic = topics.get(topic_id)
     if topic is None:
         raise HTTPException(status_code=404, detail=f"no topic with topic_id {topic_id!r}")
-    risk = RiskMap(topics).assess(topic)
+    risk = risk_map(topics).assess(topic)
     return TopicDetail(
         **summary(topics, topic).model_dump(),
         timeline=[
@@ -222,7 +229,7 @@ def get_topic(topic_id: str, topics: TopicsDep) -> TopicDetail:
 def knowledge_at_risk(topics: TopicsDep) -> RiskList:
     """Topics with bus factor 1 (or 0) or whose main experts all left, each with who holds
     it and a suggested successor, with the evidence."""
-    return RiskList(topics=[risk_out(topics, r) for r in RiskMap(topics).at_risk()])
+    return RiskList(topics=[risk_out(topics, r) for r in risk_map(topics).at_risk()])
 
 
 @router.get(
@@ -240,5 +247,5 @@ def unique_knowledge(
     the only active expert, with a successor for each (for a handover)."""
     if topics.directory.get(person_id) is None:
         raise HTTPException(status_code=404, detail=f"no person with person_id {person_id!r}")
-    found = RiskMap(topics).unique_knowledge(person_id)[:limit]
+    found = risk_map(topics).unique_knowledge(person_id)[:limit]
     return RiskList(topics=[risk_out(topics, r) for r in found])

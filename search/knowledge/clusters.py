@@ -19,6 +19,7 @@ documents they may see (labels, timelines and people come from those alone).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -31,13 +32,17 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.metrics import silhouette_score
 
 from search.store.store import Store
 
+logger = logging.getLogger(__name__)
+
 MIN_SIZE = 2  # a topic has at least this many documents
 MAX_TOPICS = 60
+LARGE = 4000  # more documents than this are clustered by k-means (no n x n distances)
 KEEP_SIMILARITY = 0.85  # centroid cosine that keeps a previous topic's id
 KEEP_OVERLAP = 0.5  # or this Jaccard overlap of members
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
@@ -104,10 +109,12 @@ def _documents(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Counter[s
 
 def cluster(matrix: np.ndarray) -> np.ndarray:
     """A label per row: average-linkage clusters on cosine distance, as many as give the
-    best silhouette (from 2 to :data:`MAX_TOPICS`)."""
+    best silhouette (from 2 to :data:`MAX_TOPICS`); k-means past :data:`LARGE` rows."""
     n = len(matrix)
     if n < 2 * MIN_SIZE:
         return np.ones(n, dtype=int)
+    if n > LARGE:
+        return _cluster_large(matrix)
     distances = pdist(matrix, metric="cosine").clip(min=0.0)
     tree = linkage(distances, method="average")
     square = squareform(distances)
@@ -117,6 +124,22 @@ def cluster(matrix: np.ndarray) -> np.ndarray:
         if len(set(labels)) < 2:
             continue
         score = float(silhouette_score(square, labels, metric="precomputed"))
+        if score > best:
+            best, best_labels = score, labels
+    return best_labels
+
+
+def _cluster_large(matrix: np.ndarray) -> np.ndarray:
+    """Mini-batch k-means (fixed seed) for stores too large for a full distance matrix; k
+    from a coarse grid, scored by silhouette on a fixed sample."""
+    best, best_labels = -2.0, np.ones(len(matrix), dtype=int)
+    for k in sorted({10, 20, 40, 80, 120, 160, int(np.sqrt(len(matrix)))}):
+        labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(matrix)
+        if len(set(labels)) < 2:
+            continue
+        score = float(
+            silhouette_score(matrix, labels, metric="cosine", sample_size=3000, random_state=0)
+        )
         if score > best:
             best, best_labels = score, labels
     return best_labels
@@ -195,7 +218,10 @@ def build(store: Store, state_file: Path | None) -> Clustering:
     previous = _load(state_file) if state_file is not None else {}
     topic_of, state = assign_ids(groups, vectors, previous)
     if state_file is not None:
-        _save(state_file, state)
+        try:
+            _save(state_file, state)
+        except OSError as exc:  # a read-only home: ids are then not kept across runs
+            logger.warning("cannot save topic ids to %s: %s", state_file, exc)
     return Clustering(topic_of, vectors, terms)
 
 

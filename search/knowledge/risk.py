@@ -2,8 +2,10 @@
 
 Holders are the people who took part in a topic's documents, ranked by the evidence: the
 documents they spoke in (a chat or mail message, a transcript turn), weighted by how much
-they said there. A document with no speaker counts (meeting notes, memos) credits its
-authors (memos) or attendees (notes) once each.
+they said there. A document whose source counts no messages (meeting notes, memos) credits
+the lines each person said or owns there, as the expert finder's attribution reads them (a
+speaker tag, an action item they own, a memo's text to its authors); failing that, its
+authors or attendees.
 
 The bus factor follows Avelino et al.'s truck-factor algorithm ("A novel approach for
 estimating truck factors", ICPC 2016), with a topic's documents for files and their
@@ -27,10 +29,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 
 from search.knowledge.topics import Topic, TopicMap
+from search.people.attribution import attribute
 from search.people.directory import Directory
 
 SHARED_WEIGHT = 0.25  # a document shared with a main expert, against one in the topic
@@ -58,6 +63,7 @@ class Successor:
     topic_documents: list[str]
     shared_with_experts: int
     similarity: float
+    shared_documents: list[str] = field(default_factory=list)  # most on-topic first
 
 
 @dataclass(slots=True)
@@ -77,15 +83,28 @@ class TopicRisk:
         return self.bus_factor <= 1 or self.experts_left
 
 
-def speakers(directory: Directory, doc_id: str) -> dict[str, int]:
-    """Person id -> messages for who spoke in a document; its authors or attendees (each
-    0) when the source counts no messages."""
+def speakers(directory: Directory, doc_id: str, said: Counter[str] | None = None) -> dict[str, int]:
+    """Person id -> how much they said in a document: their messages or turns; else their
+    own lines as the expert evidence attributes them (``said``: a speaker tag, an action
+    item they own, a memo's text to its authors); else its authors or attendees (each 0)."""
     people = directory.doc_people.get(doc_id, ())
     spoke = {dp.person_id: dp.messages for dp in people if dp.messages > 0}
     if spoke:
         return spoke
+    if said:
+        return dict(said)
     owners = directory.owners(doc_id)
     return dict.fromkeys(owners or [dp.person_id for dp in people], 0)
+
+
+def lines_said(catalog: Any, directory: Directory, doc_ids: list[str]) -> dict[str, Counter[str]]:
+    """Per document, how many of its lines each person said or owns
+    (:func:`search.people.attribution.attribute`)."""
+    found: dict[str, Counter[str]] = {}
+    for chunk in catalog.chunks_of_documents(doc_ids):
+        said = attribute(chunk, directory).said
+        found.setdefault(chunk.doc_id, Counter()).update({p: len(ls) for p, ls in said.items()})
+    return found
 
 
 def greedy_cover(covers: dict[str, set[str]], weight: Counter[str]) -> list[str]:
@@ -107,20 +126,36 @@ def greedy_cover(covers: dict[str, set[str]], weight: Counter[str]) -> list[str]
 class RiskMap:
     """Knowledge at risk over one :class:`TopicMap`."""
 
-    def __init__(self, topics: TopicMap) -> None:
+    def __init__(self, topics: TopicMap, today: date | None = None) -> None:
         self.topics = topics
         self.directory = topics.directory
+        self.today = (today or datetime.now(UTC).date()).isoformat()
+        quiet = [  # documents whose source counts no messages (notes, memos)
+            d
+            for t in topics.topics.values()
+            for d in t.doc_ids
+            if not any(dp.messages for dp in self.directory.doc_people.get(d, ()))
+        ]
+        self.said = lines_said(topics.store.catalog, self.directory, quiet)
+
+    def speakers(self, doc_id: str) -> dict[str, int]:
+        """Who spoke in a document, and how much (see :func:`speakers`)."""
+        return speakers(self.directory, doc_id, self.said.get(doc_id))
 
     def left(self, person_id: str) -> bool:
+        """Whether they are gone: ``left:`` with a date still to come is someone leaving,
+        who still counts (their handover is what the unique-knowledge view is for)."""
         person = self.directory.get(person_id)
-        return person is None or person.left
+        if person is None:
+            return True
+        return person.left and not (person.left_on and person.left_on > self.today)
 
     def assess(self, topic: Topic) -> TopicRisk:
-        covers = {d: set(speakers(self.directory, d)) for d in topic.doc_ids}
+        covers = {d: set(self.speakers(d)) for d in topic.doc_ids}
         messages: Counter[str] = Counter()
         documents: dict[str, list[str]] = {}
         for doc_id in reversed(topic.doc_ids):  # newest first
-            for pid, n in speakers(self.directory, doc_id).items():
+            for pid, n in self.speakers(doc_id).items():
                 messages[pid] += n
                 documents.setdefault(pid, []).append(doc_id)
         holders = [
@@ -161,11 +196,12 @@ class RiskMap:
             if not docs:
                 continue
             in_topic = [d for d in docs if d in topic_docs]
-            shared = sum(
-                1
+            shared = [
+                d
                 for d in docs
-                if experts & {dp.person_id for dp in self.directory.doc_people.get(d, ())}
-            )
+                if d not in topic_docs
+                and experts & {dp.person_id for dp in self.directory.doc_people.get(d, ())}
+            ]
             vectors = [self.topics.vectors[d] for d in docs if d in self.topics.vectors]
             similarity = 0.0
             if vectors:
@@ -174,12 +210,24 @@ class RiskMap:
                 similarity = float(np.dot(mean, risk.topic.centroid))
             if not in_topic and not shared:
                 continue
-            score = round(len(in_topic) + SHARED_WEIGHT * shared + similarity, 3)
+            score = round(len(in_topic) + SHARED_WEIGHT * len(shared) + similarity, 3)
             if best is None or (-score, person.name) < (-best.score, best.name):
                 best = Successor(
-                    person.person_id, person.name, score, in_topic, shared, round(similarity, 3)
+                    person.person_id,
+                    person.name,
+                    score,
+                    in_topic,
+                    len(shared),
+                    round(similarity, 3),
                 )
+                best.shared_documents = self._on_topic(shared, risk.topic)[:5]
         return best
+
+    def _on_topic(self, doc_ids: list[str], topic: Topic) -> list[str]:
+        """Documents by cosine to the topic's centroid, closest first."""
+        vectors = self.topics.vectors
+        scored = [(float(np.dot(vectors[d], topic.centroid)), d) for d in doc_ids if d in vectors]
+        return [d for _, d in sorted(scored, key=lambda sd: (-sd[0], sd[1]))]
 
     def at_risk(self) -> list[TopicRisk]:
         """Topics with bus factor 1 or less, or whose main experts all left, each with a

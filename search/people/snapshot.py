@@ -74,6 +74,7 @@ def write_snapshot(store: Store) -> Path:
     directory = build_directory(store.catalog, load_people_config(people_file))
     profile_index(directory, store)
     path = snapshot_path(store.settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as out:
         saved = (FORMAT, code_stamp(), key, directory)
@@ -128,6 +129,7 @@ class Warmer:
     def _warm(self) -> None:
         lock = snapshot_path(self.store.settings).with_suffix(".lock")
         try:
+            lock.parent.mkdir(parents=True, exist_ok=True)  # server mode keeps nothing else here
             with lock.open("a") as held:
                 fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
                 self._build_or_load()

@@ -9,11 +9,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from ingest.pipeline import ingest
-from search.store.principals import create_token
-from search.store.settings import Settings
-from search.store.store import Store
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, two_readers
 
 PUBLIC = """# Platform weekly 2025-03-04
 
@@ -58,18 +54,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
     (notes / "board" / ".watercooler-access.yaml").write_text(
         "principals: [dana@corp.example]\n", encoding="utf-8"
     )
-    settings = Settings(home=base / "home")
-    store = Store.open(settings)
-    try:
-        assert not ingest([notes], store).failures
-        tokens = {
-            "dana": create_token(store.catalog, "dana@corp.example", [], False)[1],
-            "felix": create_token(store.catalog, "felix@corp.example", [], False)[1],
-        }
-    finally:
-        store.close()
-    with LiveServer(settings) as server:
-        yield server, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
+    with two_readers(base / "home", notes) as served:
+        yield served
 
 
 def test_a_private_decision_reaches_only_who_may_see_it(served: tuple) -> None:

@@ -269,6 +269,8 @@ function renderProfile(p) {
     h("div", { class: "viewer-body profile" },
       months.length ? section("Activity", h("div", { class: "profile-chart" },
         barChart(months, { label: (n) => plural(n, "message or mention", "messages or mentions") }))) : null,
+      section("Handover", h("p", {}, h("a", { class: "unique-knowledge", href: `/knowledge?view=person&person=${encodeURIComponent(p.person_id)}` },
+        `What ${p.name} knows that nobody else does`))),
       p.topics?.length ? section("Top topics", h("ul", { class: "chips" }, p.topics.map((t) => h("li", {},
         h("button", { type: "button", class: "chip", onclick: () => { els.viewer.close(); searchFor(t); } }, t))))) : null,
       p.conversations?.length ? section("Most-cited conversations", h("ul", { class: "link-list" }, p.conversations.map((c) => h("li", {},
