@@ -48,6 +48,7 @@ from benchmarks.synthetic_org import MEMBER, grow, seed  # noqa: E402
 from search.store.principals import create_token  # noqa: E402
 from search.store.settings import Settings  # noqa: E402
 from search.store.store import Store  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
 
 DATABASE = "watercooler_scale"
 QUERIES = [
@@ -59,14 +60,6 @@ QUERIES = [
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def disk_bytes(path: Path) -> int:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from ingest.connectors.files import replace_file
+
 Kind = Literal["folder", "imap", "git", "slack", "matrix"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Options each kind requires and allows (values are strings, ints or lists of strings).
@@ -111,6 +113,4 @@ def save_sources(home: Path, sources: dict[str, SourceConfig]) -> None:
     path = sources_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"sources": [s.model_dump(mode="json") for s in sources.values()]}
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
-    os.replace(partial, path)
+    replace_file(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import os
 import re
 import shutil
 from pathlib import Path
 
 from ingest.connectors.config import SourceConfig
+from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
 
 FETCH_BATCH = 100
@@ -47,12 +47,6 @@ def _check(result: tuple[str, list], what: str) -> list:
     return data
 
 
-def _write(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-
-
 def _sync_folder(
     imap: imaplib.IMAP4, folder: str, local: Path, cursor: dict
 ) -> tuple[dict, int, int]:
@@ -76,7 +70,7 @@ def _sync_folder(
         batch = ",".join(str(u) for u in new[start : start + FETCH_BATCH])
         for part in _check(imap.uid("FETCH", batch, "(UID BODY.PEEK[])"), f"UID FETCH {folder}"):
             if isinstance(part, tuple) and (found := _UID.search(part[0])):
-                _write(local / f"{int(found.group(1))}.eml", part[1])
+                replace_file(local / f"{int(found.group(1))}.eml", part[1])
     top = max([last, *on_server]) if on_server else last
     return {"uidvalidity": validity, "last_uid": top}, len(new), deleted
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ import yaml
 
 from ingest.access import SIDECAR
 from ingest.connectors.config import SourceConfig
+from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
 
 BACKFILL_PAGE = 200
@@ -34,12 +34,6 @@ STATE = "events.json"
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "room"
-
-
-def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 class Room:
@@ -93,9 +87,9 @@ class Room:
             thread = message.get("thread") or (message["id"] if message["id"] in threads else None)
             line = {k: message[k] for k in ("id", "timestamp", "author", "text")}
             lines.append(json.dumps({**line, "channel": channel, "thread": thread}))
-        _write(self.folder / STATE, json.dumps(self.messages))
-        _write(self.folder / "messages.jsonl", "\n".join(lines) + "\n" if lines else "")
-        _write(self.folder / SIDECAR, yaml.safe_dump(grantees))
+        replace_file(self.folder / STATE, json.dumps(self.messages))
+        replace_file(self.folder / "messages.jsonl", "\n".join(lines) + "\n" if lines else "")
+        replace_file(self.folder / SIDECAR, yaml.safe_dump(grantees))
 
 
 async def _pull(config: SourceConfig, mirror: Path, cursor: dict) -> Pulled:

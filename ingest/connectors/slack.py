@@ -19,7 +19,6 @@ Rate limits are honoured: a ``ratelimited`` answer is retried after its ``Retry-
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections import defaultdict
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.connectors.config import SourceConfig
+from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
 
 LOOKBACK = 7 * 24 * 3600
@@ -69,9 +69,7 @@ def _folder(conversation: dict[str, Any]) -> str:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(partial, path)
+    replace_file(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _day(ts: str) -> str:

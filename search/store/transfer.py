@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from search.store.catalog import Catalog
 from search.store.catalog.postgres import PostgresCatalog
@@ -84,15 +86,16 @@ def check_empty(target: PostgresCatalog) -> None:
             )
 
 
+def _collection_names(client: Any) -> set[str]:
+    return {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+
+
 def copy_vectors(
     source: Catalog, chroma_path: str, chroma_url: str, collection: str, progress: Progress
 ) -> int:
     """Replace the server's collection with the embedded store's vectors, as stored."""
-    from pathlib import Path
-
     embedded = chroma_client(None, Path(chroma_path))
-    names = {c.name if hasattr(c, "name") else c for c in embedded.list_collections()}
-    if collection not in names:
+    if collection not in _collection_names(embedded):
         if source.chunk_total():
             raise TransferError(
                 f"{chroma_path} holds no collection {collection!r} although the catalog has "
@@ -106,7 +109,7 @@ def copy_vectors(
             f"{source.chunk_total()} chunks: run `watercooler check --repair` first"
         )
     server = chroma_client(chroma_url, Path(chroma_path))
-    if collection in {c.name if hasattr(c, "name") else c for c in server.list_collections()}:
+    if collection in _collection_names(server):
         server.delete_collection(collection)
     to_collection = server.create_collection(
         name=collection, metadata=from_collection.metadata, embedding_function=None
