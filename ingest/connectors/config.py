@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from ingest.connectors.files import replace_file
+from search.store.files import replace_file
 
 Kind = Literal["folder", "imap", "git", "slack", "matrix"]
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

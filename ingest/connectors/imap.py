@@ -17,8 +17,8 @@ import shutil
 from pathlib import Path
 
 from ingest.connectors.config import SourceConfig
-from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
+from search.store.files import replace_file
 
 FETCH_BATCH = 100
 _UID = re.compile(rb"UID (\d+)")

@@ -25,8 +25,8 @@ import yaml
 
 from ingest.access import SIDECAR
 from ingest.connectors.config import SourceConfig
-from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
+from search.store.files import replace_file
 
 BACKFILL_PAGE = 200
 STATE = "events.json"

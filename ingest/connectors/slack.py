@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.connectors.config import SourceConfig
-from ingest.connectors.files import replace_file
 from ingest.connectors.pulled import Pulled
+from search.store.files import replace_file
 
 LOOKBACK = 7 * 24 * 3600
 FULL_EVERY = 24 * 3600

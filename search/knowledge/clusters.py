@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 from collections import Counter
@@ -36,6 +35,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.metrics import silhouette_score
 
+from search.store.files import replace_file
 from search.store.store import Store
 
 logger = logging.getLogger(__name__)
@@ -203,10 +203,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    """Write atomically (a reader never sees half a file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_file(path, json.dumps(state))
 
 
 def build(store: Store, state_file: Path | None) -> Clustering:

@@ -1,4 +1,4 @@
-"""Writing a connector's files whole: a reader (or a crash) never meets half a file."""
+"""Writing a file whole: a reader (or a crash) never meets half of it."""
 
 from __future__ import annotations
 
