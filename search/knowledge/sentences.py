@@ -25,12 +25,24 @@ ACTION_SECTION = re.compile(
 )
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _CHECKBOX = re.compile(r"^\[( |x|X)\]\s*")
+# Minutes and some chat logs tag a turn with the speaker in brackets: ``[dana] Agreed.``
+# (a link ``[Issue 12](…)`` is not a tag: no space follows its bracket).
+_BRACKET_TURN = re.compile(
+    r"^\[(?P<name>[A-Za-z@][\w.'\u2019|-]{0,30}(?:\s+[\w.'\u2019-]+){0,2})\]\s+(?P<rest>\S.*)$"
+)
 _TURN = re.compile(
     r"^(?:\*\*)?(?P<name>@?[\w.'\u2019-]+(?:\s+[\w.'\u2019()-]+){0,3}?)(?:\*\*)?\s*:(?:\*\*)?\s+(?P<rest>\S.*)$"
 )
 # A speaker or owner label: a capitalized name of up to three words, or an @handle.
 _PERSON = re.compile(
     r"^(?:@[\w.-]+|[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,2}(?:\s*\+\s*[A-Z]\w+)?)$"
+)
+# A chat handle as a speaker: one lower-case word (``zzz``, ``str4d``, ``eche|on``), not one
+# of the words that open a note line.
+_HANDLE = re.compile(r"^[a-z][\w|.-]{1,24}$")
+NOT_HANDLES = frozenset(
+    """fyi re eg ie ps edit http https example context problem goal why how what where when
+    who which tl dr tldr pros cons note bug fix see also and but or so then""".split()
 )
 _SPLIT = re.compile(r"(?<=[.!?])[\"\u201d)]?\s+(?=[A-Z0-9\"\u201c*(@\[])")
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -106,15 +118,19 @@ def sentences(text: str, section: str = "", speakers: bool = True) -> Iterator[S
             checked = box.group(1) != " "
             line = line[box.end() :]
         owner = label = None
+        tagged = _BRACKET_TURN.match(line)
+        if tagged and speakers:
+            speaker, line = tagged.group("name"), tagged.group("rest")
         turn = _TURN.match(clean(line))
         if turn:
             name, rest = turn.group("name").strip(), turn.group("rest")
             word = name.casefold().lstrip("@")
-            if word in LABELS or word.split()[0] in LABELS or not _PERSON.match(name):
+            person = _PERSON.match(name) or (_HANDLE.match(name) and word not in NOT_HANDLES)
+            if word in LABELS or word.split()[0] in LABELS or not person:
                 label = name
             elif box is not None or (bulleted and ACTION_SECTION.match(section)):
                 owner, line = name, rest
-            elif speakers and not bulleted:
+            elif speakers and not bulleted and not tagged:
                 speaker, line = name, rest
             else:
                 label = name
