@@ -718,6 +718,15 @@ def answers_section(
     return {"summary": summary, "per_question": rows}
 
 
+def widened(span: tuple[int, int] | None, size: int) -> tuple[int, int] | None:
+    """A span of ``size`` lines centred on ``span`` (the baseline's window size), so that a
+    pointed passage and a BM25 window are judged with the same tolerance."""
+    if span is None:
+        return None
+    middle = (span[0] + span[1]) // 2
+    return middle - size // 2, middle + size - size // 2 - 1
+
+
 def chunk_line_starts(home: Path) -> dict[str, list[int]]:
     """For each file, the sorted first lines of its chunks (from ``line N`` locators)."""
     starts: dict[str, set[int]] = defaultdict(set)
@@ -780,14 +789,24 @@ def place_section(
                 "bm25_right": bm25_right,
                 "hit_locator": hit.get("locator") if hit else None,
                 "hit_right": overlaps(hit_point, ranges),
+                "hit_window": overlaps(widened(hit_point, WINDOW), ranges),
                 "hit_in_chunk": overlaps(chunk_span(hit_point, path, chunk_starts, text), ranges),
                 "citation_right": overlaps(cit_point, ranges),
+                "citation_window": overlaps(widened(cit_point, WINDOW), ranges),
                 "citation_in_chunk": overlaps(
                     chunk_span(cit_point, path, chunk_starts, text), ranges
                 ),
             }
         )
-    keys = ("bm25_right", "hit_right", "hit_in_chunk", "citation_right", "citation_in_chunk")
+    keys = (
+        "bm25_right",
+        "hit_right",
+        "hit_window",
+        "hit_in_chunk",
+        "citation_right",
+        "citation_window",
+        "citation_in_chunk",
+    )
     summary = {
         source: {"questions": len(items), **{k: sum(r[k] for r in items) for k in keys}}
         for source, items in grouped(rows).items()
@@ -1144,16 +1163,29 @@ def print_tables(report: Json) -> None:
                 r["questions"],
                 frac(r["bm25_right"], r["questions"]),
                 frac(r["hit_right"], r["questions"]),
+                frac(r.get("hit_window", 0), r["questions"]),
                 frac(r["hit_in_chunk"], r["questions"]),
                 frac(r["citation_right"], r["questions"]),
+                frac(r.get("citation_window", 0), r["questions"]),
                 frac(r["citation_in_chunk"], r["questions"]),
             ]
             for s, r in report["place"]["summary"].items()
         ]
         table(
             f"Place in transcript: BM25 top window ({WINDOW} lines, stride {STRIDE}) vs "
-            "Watercooler (top-1 hit / first citation, by locator line or chunk span)",
-            ["source", "n", "bm25 window", "hit line", "hit chunk", "cit line", "cit chunk"],
+            "Watercooler (top-1 hit / first citation: the pointed lines, the same "
+            f"{WINDOW} lines centred on them, or up to the next chunk)",
+            [
+                "source",
+                "n",
+                "bm25 window",
+                "hit line",
+                f"hit {WINDOW}",
+                "hit chunk",
+                "cit line",
+                f"cit {WINDOW}",
+                "cit chunk",
+            ],
             rows,
         )
     if "experts" in report:

@@ -53,6 +53,14 @@ UNSCORED = -math.inf
 W_DENSE, W_LEXICAL, W_CONTEXT, W_TYPE = 0.5, 0.2, 0.2, 0.1
 # Confidence is a logistic of 0.7 x similarity + 0.3 x term coverage around this midpoint.
 MIDPOINT = 0.5
+# The quoted unit's whole chunk is evidence too (a question worded unlike the sentence that
+# answers it still matches the passage around it): PASSAGE_DENSE x the chunk's cosine +
+# the rest x its term coverage (with title and heading), when that is higher. A question
+# that names a speaker of that chunk ("what did Dana say ...") gains NAMED. Calibrated on
+# the real development sets: benchmarks/real_data.py prints false abstentions and
+# abstentions on unanswerable questions per source, benchmarks/answers.py a threshold sweep.
+PASSAGE_DENSE = 0.8
+NAMED = 0.08
 
 # Words that shape a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
@@ -289,8 +297,15 @@ class Answerer:
         units = sorted((u for u in units if u.score > UNSCORED), key=lambda u: -u.score)
         chosen = pick(units, EVOLVED if EVOLUTION.search(question) else RELATIVE)
         unsaid = self._unsaid(terms)
+        support = passage_support(question, terms, chosen, passages[:1], similarity)
         return Evidence(
-            question, terms, passages, units, chosen, confidence(chosen, unsaid), unsaid
+            question,
+            terms,
+            passages,
+            units,
+            chosen,
+            confidence(chosen, unsaid, support),
+            unsaid,
         )
 
     def _unsaid(self, terms: list[Term]) -> list[str]:
@@ -606,16 +621,54 @@ def final_score(unit: Unit) -> float:
     )
 
 
-def confidence(chosen: list[Unit], unsaid: Sequence[str] = ()) -> float:
+def passage_support(
+    question: str,
+    terms: list[Term],
+    chosen: list[Unit],
+    top: list[ChunkRow],
+    similarity: dict[str, float],
+) -> float:
+    """How well the best matching of the quoted units' chunks and the top passage matches
+    the question as a whole (see :data:`PASSAGE_DENSE` and :data:`NAMED`); 0 without a
+    unit."""
+    if not chosen:
+        return 0.0
+    best = 0.0
+    for row in {r.chunk_id: r for r in [*(u.row for u in chosen), *top]}.values():
+        covered = coverage(terms, f"{row.title}\n{row.heading}\n{row.text}")
+        support = PASSAGE_DENSE * similarity.get(row.chunk_id, 0.0)
+        support += (1 - PASSAGE_DENSE) * covered
+        best = max(best, support + (NAMED if names_a_speaker(question, row) else 0.0))
+    return best
+
+
+def names_a_speaker(question: str, row: ChunkRow) -> bool:
+    """Whether the question names someone who speaks in the conversation chunk ``row``
+    (by a word of their name or their handle: "what did mids say", "Rob's proposal")."""
+    if row.kind not in CONVERSATION_KINDS:
+        return False
+    asked = {w.lower().removesuffix("'s") for w in WORD.findall(question)} - STOPWORDS
+    spoken = {
+        part.lower()
+        for person in row.people
+        for part in re.split(r"[\s@|()]+", person)
+        if len(part) >= 3
+    }
+    return bool(asked & spoken)
+
+
+def confidence(chosen: list[Unit], unsaid: Sequence[str] = (), support: float = 0.0) -> float:
     """How sure the quoted units answer the question, 0..1; 0.5 at :data:`MIDPOINT`.
 
-    A question that names a code, a number or a compound term that nothing in the store
-    says (``unsaid``: "BPO2", "2027", "free-threaded") is about something that was not
-    said: its confidence is halved.
+    The evidence is the best unit's similarity and term coverage, or the ``support`` of
+    its passage (:func:`passage_support`) when that is higher. A question that names a
+    code, a number or a compound term that nothing in the store says (``unsaid``:
+    "BPO2", "2027", "free-threaded") is about something that was not said: its
+    confidence is halved.
     """
     if not chosen:
         return 0.0
-    raw = max(0.7 * u.dense + 0.3 * u.context for u in chosen)
+    raw = max(support, *(0.7 * u.dense + 0.3 * u.context for u in chosen))
     sure = 1.0 / (1.0 + math.exp(-12.0 * (raw - MIDPOINT)))
     return sure / 2 if unsaid else sure
 
