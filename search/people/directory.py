@@ -3,7 +3,9 @@
 Readers name people their own way: a Slack user id, handle and display name, an e-mail
 address, a Discord or Teams author, a transcript speaker, a meeting-note attendee. The
 directory is derived on demand from the catalog (``document_people`` and the chunks) plus
-an optional ``people.yaml``, and cached until the catalog or that file changes. Its parts:
+an optional ``people.yaml``, and cached until the catalog or that file changes; then it is
+updated from the cached one, reading only the documents that are new or changed (see
+:func:`build_directory`). Its parts:
 :mod:`search.people.identities` (names and identities), :mod:`search.people.people_file`
 (``people.yaml``), :mod:`search.people.merging`, this module (persons and the directory),
 :mod:`search.people.attribution` (who said what in a chunk) and :mod:`search.people.topics`.
@@ -77,12 +79,12 @@ import re
 import threading
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from search.people.identities import (
     PARTICLES,
@@ -162,7 +164,7 @@ class Person:
                 keys.add(ident.email.casefold())
         return frozenset(k for k in keys if k)
 
-    @property
+    @cached_property
     def first_name(self) -> str:
         tokens = name_tokens(self.name)
         return tokens[0] if tokens else ""
@@ -234,19 +236,23 @@ class Directory:
         }
         self._patterns: dict[str, Mentions] = {}
         self._corpus: dict[str, MentionPattern] = {}
+        self._shared: dict[tuple[tuple[str, str], ...], MentionPattern] = {}
         self._lock = threading.Lock()
         self._derive_lock = threading.Lock()
         self.cache: dict[str, Any] = {}  # derived indexes (expert finding) live with it
+        # what the build read per document, for the next build after an ingest
+        self.build_cache: BuildCache | None = None
+        self._previous: dict[str, Any] = {}  # what the directory updated from had derived
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the locks and the name patterns, which are compiled again on use
         (a warm-start snapshot pickles the directory; unpickling compiles every regex)."""
-        skip = ("_lock", "_derive_lock", "_patterns", "_corpus")
+        skip = ("_lock", "_derive_lock", "_patterns", "_corpus", "_shared", "_previous")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._patterns, self._corpus = {}, {}
+        self._patterns, self._corpus, self._shared, self._previous = {}, {}, {}, {}
         self._lock = threading.Lock()
         self._derive_lock = threading.Lock()
 
@@ -287,6 +293,17 @@ class Directory:
             if name not in self.cache:
                 self.cache[name] = build()
             return self.cache[name]
+
+    def previous_derived(self, name: str) -> Any:
+        """What the directory this one was updated from (see :func:`build_directory`) had
+        derived as ``name``, once: an index updates from it rather than starting anew."""
+        with self._lock:
+            return self._previous.pop(name, None)
+
+    def corpus_variants(self, origin: str) -> dict[str, str]:
+        """The names the directory finds in any document of ``origin`` (see
+        :func:`_corpus_variants`): folded name -> person id."""
+        return _corpus_variants(self.persons.values(), origin, self.common)
 
     def search(self, query: str = "", offset: int = 0, limit: int = 50) -> tuple[int, list[Person]]:
         """Persons whose names, handles or e-mails contain ``query``, best match first."""
@@ -339,9 +356,22 @@ class Directory:
             doc = self.docs.get(doc_id)
             corpus = self._corpus_pattern(doc.origin if doc else "")
             variants = _doc_variants(people, self._labels(doc_id), self._handles(doc_id))
-            found = Mentions(MentionPattern(variants), corpus)
+            found = Mentions(self._compiled(variants), corpus)
             with self._lock:
                 self._patterns[doc_id] = found
+        return found
+
+    def _compiled(self, variants: dict[str, str]) -> MentionPattern:
+        """One pattern for the documents that name the same people the same ways (a
+        channel's conversations): compiling one per document costs more than the rest of
+        reading them."""
+        key = tuple(variants.items())
+        with self._lock:
+            found = self._shared.get(key)
+        if found is None:
+            found = MentionPattern(variants)
+            with self._lock:
+                self._shared[key] = found
         return found
 
     def _corpus_pattern(self, origin: str) -> MentionPattern:
@@ -528,10 +558,54 @@ OWNER_WORDS = frozenset(
 # ---------------------------------------------------------------------------- building
 
 
-def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
-    """Merge the catalog's identities into persons (see the module docstring)."""
-    docs = {d["doc_id"]: _doc_info(d) for d in catalog.documents_index()}
-    rows = [r for r in catalog.people_rows() if r["doc_id"] in docs]
+class _Row(NamedTuple):
+    """One row of ``document_people``: a person as a document names them."""
+
+    doc_id: str
+    name: str
+    email: str | None
+    user_id: str | None
+    handle: str | None
+    messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class _TextFacts:
+    """What the lone-word rules learned from one version of a document's text: the names
+    heading ``Name: …`` lines, and each verdict asked of it so far (see
+    :func:`_lone_words_vouched`)."""
+
+    version: tuple[Any, ...]
+    field_keys: frozenset[str]
+    verdicts: dict[tuple[str, bool, bool, bool], bool]
+
+
+@dataclass
+class BuildCache:
+    """Per document, what a build read from the catalog, keyed by the document's version
+    (content hash, chunk count): a later build of the same catalog (after an ingest) reads
+    again only the documents that are new or changed (see :func:`build_directory`)."""
+
+    versions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    rows: dict[str, tuple[_Row, ...]] = field(default_factory=dict)
+    texts: dict[str, _TextFacts] = field(default_factory=dict)
+
+
+def build_directory(
+    catalog: Catalog, config: PeopleConfig, previous: Directory | None = None
+) -> Directory:
+    """Merge the catalog's identities into persons (see the module docstring).
+
+    With ``previous`` (a directory of the same catalog, built before an ingest or a
+    forget), what it read of each document still at the same version is used again: only
+    new and changed documents are read, and the global passes (vocabulary, merging, the
+    lone-word rules, names) run over the whole again, so the result equals a full build."""
+    index = catalog.documents_index()
+    docs = {d["doc_id"]: _doc_info(d) for d in index}
+    cache = BuildCache({d["doc_id"]: (d["content_hash"], d["chunk_count"]) for d in index})
+    old = previous.build_cache if previous is not None else None
+    cache.rows = _people_rows(catalog, cache.versions, old)
+    rows = [row for doc_id in sorted(cache.rows) for row in cache.rows[doc_id]]
     identities, seen, row_identity = _collect(rows, docs)
     kinds = [_identity_kind(x, seen[x], config) for x in identities]
     words = _Vocabulary(catalog)
@@ -545,13 +619,14 @@ def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
     identity_docs = {n: set(seen[identities[i]].docs) for n, i in enumerate(keep)}
     merger, configured = merge(kept, identity_docs, config)
     slack = _slack_profiles(catalog)
-    persons, person_of = _persons(merger, configured, config, seen, slack, words, catalog)
+    texts = _TextCache(catalog, cache, old)
+    persons, person_of = _persons(merger, configured, config, seen, slack, words, texts)
     doc_people: dict[str, list[DocPerson]] = defaultdict(list)
     for row, ident in zip(rows, row_identity, strict=True):
         pid = person_of.get(ident)
         if pid is not None:
-            doc_people[row["doc_id"]].append(
-                DocPerson(pid, row["name"], row["messages"] or 0, row["handle"] or None)
+            doc_people[row.doc_id].append(
+                DocPerson(pid, row.name, row.messages or 0, row.handle or None)
             )
     for person in persons:
         for member in person.identities:
@@ -562,11 +637,48 @@ def build_directory(catalog: Catalog, config: PeopleConfig) -> Directory:
         )
         person.messages = sum(seen[m.identity].messages for m in person.identities)
     dropped = [x for x in identities if x not in person_of]
-    return Directory(persons, docs, dict(doc_people), dropped, words.common)
+    directory = Directory(persons, docs, dict(doc_people), dropped, words.common)
+    directory.build_cache = cache
+    if previous is not None:
+        directory._previous = {k: v for k, v in previous.cache.items() if k == "profile_index"}
+    return directory
+
+
+def _people_rows(
+    catalog: Catalog, versions: dict[str, tuple[Any, ...]], old: BuildCache | None
+) -> dict[str, tuple[_Row, ...]]:
+    """Each document's people rows: those of ``old`` for documents at the same version,
+    the others read (all at once when most are to be read)."""
+    found: dict[str, tuple[_Row, ...]] = {}
+    stale: list[str] = []
+    for doc_id, version in versions.items():
+        if old is not None and old.versions.get(doc_id) == version and doc_id in old.rows:
+            found[doc_id] = old.rows[doc_id]
+        else:
+            stale.append(doc_id)
+    if not stale:
+        return found
+    wanted = set(stale)
+    read = (
+        catalog.people_rows_of(sorted(stale))
+        if len(stale) * 4 < len(versions)
+        else catalog.people_rows()
+    )
+    fresh: dict[str, list[_Row]] = {doc_id: [] for doc_id in stale}
+    for r in read:
+        doc_id = r["doc_id"]
+        if doc_id in wanted:
+            rows = fresh[doc_id]
+            doc_id = rows[0].doc_id if rows else doc_id  # one string per document
+            rows.append(
+                _Row(doc_id, r["name"], r["email"], r["user_id"], r["handle"], r["messages"])
+            )
+    found.update((doc_id, tuple(rows)) for doc_id, rows in fresh.items())
+    return found
 
 
 def _garbled_conversations(
-    rows: list[dict[str, Any]],
+    rows: list[_Row],
     row_identity: list[Identity],
     kinds: dict[Identity, str],
     words: _Vocabulary,
@@ -576,8 +688,8 @@ def _garbled_conversations(
     evidence."""
     speakers: dict[str, set[Identity]] = defaultdict(set)
     for row, ident in zip(rows, row_identity, strict=True):
-        if row["messages"]:
-            speakers[row["doc_id"]].add(ident)
+        if row.messages:
+            speakers[row.doc_id].add(ident)
 
     def no_name(ident: Identity) -> bool:
         tokens = name_tokens(ident.name)
@@ -592,15 +704,15 @@ def _garbled_conversations(
 
 def _without_messages_in(
     garbled: set[str],
-    rows: list[dict[str, Any]],
+    rows: list[_Row],
     row_identity: list[Identity],
     seen: dict[Identity, _Seen],
 ) -> dict[Identity, _Seen]:
     """``seen`` with the messages of garbled conversations not counted."""
     lost: Counter[Identity] = Counter()
     for row, ident in zip(rows, row_identity, strict=True):
-        if row["doc_id"] in garbled:
-            lost[ident] += row["messages"] or 0
+        if row.doc_id in garbled:
+            lost[ident] += row.messages or 0
     return {x: _Seen(v.docs, v.messages - lost[x]) for x, v in seen.items()}
 
 
@@ -619,26 +731,26 @@ def _doc_info(row: dict[str, Any]) -> DocInfo:
 
 
 def _collect(
-    rows: list[dict[str, Any]], docs: dict[str, DocInfo]
+    rows: list[_Row], docs: dict[str, DocInfo]
 ) -> tuple[list[Identity], dict[Identity, _Seen], list[Identity]]:
     order: dict[Identity, None] = {}
     where: dict[Identity, set[str]] = defaultdict(set)
     spoke: Counter[Identity] = Counter()
     row_identity = []
     for row in rows:
-        name = row["name"].strip()
-        mention = name.startswith("@") and not (row["email"] or row["user_id"] or row["handle"])
+        name = row.name.strip()
+        mention = name.startswith("@") and not (row.email or row.user_id or row.handle)
         ident = Identity(
             name=name[1:] if mention else name,
-            email=(row["email"] or "").strip().casefold() or None,
-            user_id=row["user_id"] or None,
-            handle=row["handle"] or None,
-            source=docs[row["doc_id"]].origin,
+            email=(row.email or "").strip().casefold() or None,
+            user_id=row.user_id or None,
+            handle=row.handle or None,
+            source=docs[row.doc_id].origin,
             mention=mention,
         )
         order.setdefault(ident)
-        where[ident].add(row["doc_id"])
-        spoke[ident] += row["messages"] or 0
+        where[ident].add(row.doc_id)
+        spoke[ident] += row.messages or 0
         row_identity.append(ident)
     seen = {x: _Seen(frozenset(where[x]), spoke[x]) for x in order}
     return list(order), seen, row_identity
@@ -704,7 +816,7 @@ def _persons(
     seen: dict[Identity, _Seen],
     slack: dict[str, dict[str, Any]],
     words: _Vocabulary,
-    catalog: Catalog,
+    texts: _TextCache,
 ) -> tuple[list[Person], dict[Identity, str]]:
     n = len(merger.identities)
     first_names = {
@@ -725,7 +837,7 @@ def _persons(
         if label == "word":
             doubtful.add(len(drafts))
         drafts.append((idents, entry, members))
-    drafts = _vouched_drafts(drafts, merger, seen, catalog, doubtful)
+    drafts = _vouched_drafts(drafts, merger, seen, texts, doubtful)
     drafts.sort(key=lambda d: min(merger.identities[i].label for i in d[0]))
     persons: list[Person] = []
     person_of: dict[Identity, str] = {}
@@ -749,7 +861,7 @@ def _vouched_drafts(
     drafts: list[tuple[list[int], ConfiguredPerson | None, list[int]]],
     merger: Merger,
     seen: dict[Identity, _Seen],
-    catalog: Catalog,
+    texts: _TextCache,
     doubtful: set[int],
 ) -> list[tuple[list[int], ConfiguredPerson | None, list[int]]]:
     """The drafts without the one-word names and ``@handles`` their documents do not show
@@ -769,7 +881,7 @@ def _vouched_drafts(
         if not x.mention and (key := name_key(x.name)):
             for doc_id in seen[x].docs:
                 names[doc_id].add(key)
-    vouched = _lone_words_vouched(catalog, lone, docs, names, doubtful)
+    vouched = _lone_words_vouched(texts, lone, docs, names, doubtful)
     return [
         d for k, d in enumerate(drafts) if (k not in lone and k not in doubtful) or k in vouched
     ]
@@ -808,7 +920,7 @@ _SPEECH = re.compile(r"$|[\"'\u201c(]?[^\W\d_]")
 
 
 def _lone_words_vouched(
-    catalog: Catalog,
+    texts: _TextCache,
     lone: dict[int, tuple[str, bool]],
     docs: dict[int, set[str]],
     names: dict[str, set[str]],
@@ -828,25 +940,86 @@ def _lone_words_vouched(
     for k, doc_ids in docs.items():
         for doc_id in doc_ids:
             by_doc[doc_id].append(k)
-    texts: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for chunk in catalog.chunks_of_documents(sorted(by_doc)):
-        texts[chunk.doc_id].append((chunk.heading, chunk.text))
+    facts = texts.known(list(by_doc))
     vouched: set[int] = set()
-    for doc_id, parts in texts.items():
-        lines = [(heading, line) for heading, text in parts for line in text.splitlines()]
-        people = names.get(doc_id, set())
-        labels = {
-            key
-            for _, line in lines
-            if (match := _FIELD_LINE.match(line))
-            and _SPEECH.match(match["value"])
-            and (key := name_key(match["key"])) in people
-        }
-        for k in by_doc[doc_id]:
-            strict = k in doubtful
-            if k not in vouched and _vouched_in(lone[k], lines, len(labels) >= 2, strict):
+    pending: dict[str, list[int]] = defaultdict(list)
+    for doc_id, ks in by_doc.items():  # first what earlier builds found in the same texts
+        fact = facts.get(doc_id)
+        for k in ks:
+            verdict = None
+            if fact is not None:
+                verdict = fact.verdicts.get(_verdict_key(lone[k], fact, names, doc_id, doubtful, k))
+            if verdict:
+                vouched.add(k)
+            elif verdict is None:
+                pending[doc_id].append(k)
+    todo = {d: ks for d, ks in pending.items() if any(k not in vouched for k in ks)}
+    for doc_id, lines in texts.read(sorted(todo)):
+        fact = facts.get(doc_id) or texts.learn(doc_id, lines)
+        for k in todo[doc_id]:
+            if k in vouched:
+                continue
+            key = _verdict_key(lone[k], fact, names, doc_id, doubtful, k)
+            verdict = fact.verdicts.get(key)
+            if verdict is None:
+                verdict = fact.verdicts[key] = _vouched_in(lone[k], lines, key[2], key[3])
+            if verdict:
                 vouched.add(k)
     return vouched
+
+
+def _verdict_key(
+    lone: tuple[str, bool],
+    fact: _TextFacts,
+    names: dict[str, set[str]],
+    doc_id: str,
+    doubtful: set[int],
+    k: int,
+) -> tuple[str, bool, bool, bool]:
+    """What :func:`_vouched_in` is asked of a document: the word, whether it is an
+    ``@handle``, whether the document is written in turns (two or more of its people head
+    lines as ``Name: …``), whether only strong evidence counts."""
+    in_turns = len(fact.field_keys & names.get(doc_id, set())) >= 2
+    return (lone[0], lone[1], in_turns, k in doubtful)
+
+
+class _TextCache:
+    """Document texts as the lone-word rules see them: the facts an earlier build learned
+    of a document at the same version, else its chunks read from the catalog."""
+
+    def __init__(self, catalog: Catalog, cache: BuildCache, old: BuildCache | None) -> None:
+        self.catalog = catalog
+        self.cache = cache
+        if old is not None:  # facts of unchanged documents carry over
+            for doc_id, fact in old.texts.items():
+                if cache.versions.get(doc_id) == fact.version:
+                    cache.texts[doc_id] = fact
+
+    def known(self, doc_ids: list[str]) -> dict[str, _TextFacts]:
+        return {d: self.cache.texts[d] for d in doc_ids if d in self.cache.texts}
+
+    def read(self, doc_ids: list[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+        """Each document's lines with their section headings (none for a document without
+        chunks), read a batch of documents at a time."""
+        for start in range(0, len(doc_ids), 500):
+            batch = doc_ids[start : start + 500]
+            parts: dict[str, list[tuple[str, str]]] = {d: [] for d in batch}
+            for doc_id, heading, text in self.catalog.chunk_texts_of(batch):
+                parts[doc_id].append((heading, text))
+            for doc_id in batch:
+                yield doc_id, [(h, line) for h, text in parts[doc_id] for line in text.splitlines()]
+
+    def learn(self, doc_id: str, lines: list[tuple[str, str]]) -> _TextFacts:
+        """The facts of a document just read: who heads ``Name: …`` lines, no verdict yet."""
+        heads = {
+            match["key"]
+            for _, line in lines
+            if (match := _FIELD_LINE.match(line)) and _SPEECH.match(match["value"])
+        }
+        keys = frozenset(name_key(head) for head in heads)
+        fact = _TextFacts(self.cache.versions[doc_id], keys, {})
+        self.cache.texts[doc_id] = fact
+        return fact
 
 
 def _vouched_in(
@@ -1191,14 +1364,16 @@ def remember(
 
 
 def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
-    """The directory of this catalog, rebuilt only when the catalog or people.yaml changed."""
+    """The directory of this catalog, rebuilt only when the catalog or people.yaml changed
+    (from the one cached before: only changed documents are read again)."""
     key = directory_key(catalog, people_file)
     name = f"{catalog.path}|{people_file}"
     with _CACHE_LOCK:
         cached = _CACHE.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        directory = build_directory(catalog, load_people_config(people_file))
+        previous = cached[1] if cached is not None else None  # updated, not built anew
+        directory = build_directory(catalog, load_people_config(people_file), previous)
         _CACHE[name] = (key, directory)
         return directory
 

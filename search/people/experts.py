@@ -38,9 +38,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -425,7 +424,20 @@ _TOKEN = re.compile(r"[^\W_](?:[\w'-]*\w)?")
 def _tokens(text: str) -> list[str]:
     """The stemmed words of ``text`` that carry meaning, every occurrence."""
     words = _TOKEN.findall(fold(text).replace("\u2019", "'"))
-    return [stem(w.removesuffix("'s")) for w in words if len(w) > 1 and w not in STOPWORDS]
+    return [t for t in map(_TERMS.__getitem__, words) if t]
+
+
+class _Terms(dict[str, str]):
+    """word -> its term ("" for a stopword or a letter), worked out once per word."""
+
+    def __missing__(self, word: str) -> str:
+        term = stem(word.removesuffix("'s")) if len(word) > 1 and word not in STOPWORDS else ""
+        if len(self) < 500_000:
+            self[word] = term
+        return term
+
+
+_TERMS = _Terms()
 
 
 def _topic_tokens(topic: str) -> list[str]:
@@ -441,12 +453,19 @@ class ProfileIndex:
     per document: term counts for BM25, and the sum of those passages' embeddings.
 
     Built once per directory version from every chunk; memory is arrays, not objects.
+    Given the index of an earlier directory of the same store (``previous``), a document
+    whose attribution cannot have changed (see :func:`attribution_signatures`) keeps what
+    that index holds of it; only the others are read and attributed again, so that an
+    ingest of a few documents costs a few documents' work. Postings are one array per
+    field ordered by term (each term's postings are views of it).
     """
 
     K1 = 1.2
     B = 0.75
 
-    def __init__(self, directory: Directory, store: Store) -> None:
+    def __init__(
+        self, directory: Directory, store: Store, previous: ProfileIndex | None = None
+    ) -> None:
         self.directory = directory
         self.store = store
         self.doc_ids = list(directory.docs)
@@ -456,94 +475,157 @@ class ProfileIndex:
         self.doc_kind = np.array([d.kind for d in docs], dtype=object)
         self.doc_origin = np.array([d.origin for d in docs], dtype=object)
         self.doc_channel = np.array([d.channel or "" for d in docs], dtype=object)
-        self.people: list[str] = []
-        self._person: dict[str, int] = {}
-        self._postings: dict[str, tuple[array, array, array]] = defaultdict(
-            lambda: (array("i"), array("i"), array("f"))
+        self.signatures = attribution_signatures(directory)
+        # what made the vectors: a store re-embedded by another model keeps none of them
+        self.vectors_from = (store.recorded_model(), store.settings.collection)
+        old = previous
+        if old is not None and getattr(old, "vectors_from", None) != self.vectors_from:
+            old = None
+        kept = (
+            [d for d, sig in self.signatures.items() if old.signatures.get(d) == sig]
+            if old is not None
+            else []
         )
-        self._length: Counter[int] = Counter()
-        self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
-        self._read(store)
-        self.length = np.array([self._length[i] for i in range(len(self.people))], dtype=float)
-        self.average = float(self.length.mean()) if len(self.people) else 1.0
-        self.postings = {
-            t: (
-                np.frombuffer(p, np.int32),
-                np.frombuffer(d, np.int32),
-                np.frombuffer(c, np.float32),
-            )
-            for t, (p, d, c) in self._postings.items()
-        }
-        del self._postings
-        self._vectors(store)
+        fresh = _Attributed(directory)
+        unchanged = set(kept)
+        fresh.read(store, [d for d in self.doc_ids if d not in unchanged], len(self.doc_ids))
+        self._assemble(old, kept, fresh, store)
         self._sums: dict[bytes, np.ndarray] = {}
 
     # --- building -------------------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the store (a warm-start snapshot pickles the index; whoever loads
-        it sets ``store``)."""
-        return {k: v for k, v in self.__dict__.items() if k != "store"}
+        it sets ``store``) and what is rebuilt from the flat postings."""
+        skip = ("store", "postings", "_sums")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
-    def _read(self, store: Store) -> None:
-        """One pass over the chunks; term counts are flushed per document."""
-        current: str | None = None
-        counts: dict[int, Counter[str]] = defaultdict(Counter)
-        for chunk in store.catalog.iter_chunks():
-            if chunk.doc_id not in self._doc:
-                continue
-            if chunk.doc_id != current:
-                self._flush(current, counts)
-                current, counts = chunk.doc_id, defaultdict(Counter)
-            part = attribute(chunk, self.directory)
-            j = self._doc[chunk.doc_id]
-            for pid in part.said.keys() | part.named.keys():
-                said, named = part.said.get(pid, []), part.named.get(pid, [])
-                i = self._index(pid)
-                counts[i].update(t for line in said + named for t in _tokens(line))
-                share = (len(said) + 0.5 * len(named)) / max(part.lines, 1)
-                self.chunks_of[(i, j)].append((chunk.chunk_id, share))
-        self._flush(current, counts)
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._sums = {}
+        self._split_postings()
 
-    def _index(self, pid: str) -> int:
-        if pid not in self._person:
-            self._person[pid] = len(self.people)
-            self.people.append(pid)
-        return self._person[pid]
+    def _split_postings(self) -> None:
+        self.postings = _Postings(self)
 
-    def _flush(self, doc_id: str | None, counts: dict[int, Counter[str]]) -> None:
-        if doc_id is None:
-            return
-        j = self._doc[doc_id]
-        for i, terms in counts.items():
-            self._length[i] += sum(terms.values())
-            for term, count in terms.items():
-                people, docs, values = self._postings[term]
-                people.append(i)
-                docs.append(j)
-                values.append(count)
+    def _assemble(
+        self, old: ProfileIndex | None, kept: list[str], fresh: _Attributed, store: Store
+    ) -> None:
+        """The index of ``kept`` documents as ``old`` has them and ``fresh`` ones as read."""
+        old_people = old.people if old is not None else []
+        people = sorted(set(fresh.people) | {old_people[i] for i in _old_people(old, kept)})
+        self.people = people
+        self._person = {pid: i for i, pid in enumerate(people)}
+        # old person and document numbers -> new ones (-1: the document is not kept)
+        person_map = np.array([self._person.get(pid, -1) for pid in old_people], dtype=np.int32)
+        doc_map = np.full(len(old.doc_ids) if old is not None else 0, -1, dtype=np.int32)
+        if old is not None and kept:
+            doc_map[[old._doc[d] for d in kept]] = [self._doc[d] for d in kept]
+        vocabulary = _Numbering()  # term -> number
+        parts_term, parts_person, parts_doc, parts_count = [], [], [], []
+        if old is not None and len(old.post_doc):
+            docs = doc_map[old.post_doc]
+            mine = docs >= 0
+            old_terms = np.repeat(np.arange(len(old.terms)), np.diff(old.term_starts))[mine]
+            used = np.unique(old_terms)
+            term_map = np.full(len(old.terms), -1, dtype=np.int64)
+            term_map[used] = np.arange(len(used))
+            vocabulary.update((old.terms[t], n) for n, t in enumerate(used.tolist()))
+            parts_term.append(term_map[old_terms])
+            parts_person.append(person_map[old.post_person[mine]])
+            parts_doc.append(docs[mine])
+            parts_count.append(old.post_count[mine])
+        parts_term.append(np.fromiter(map(vocabulary.__getitem__, fresh.terms), dtype=np.int64))
+        new_person = np.array([self._person[pid] for pid in fresh.people], dtype=np.int32)
+        parts_person.append(new_person[np.asarray(fresh.persons, dtype=np.int64)])
+        parts_doc.append(
+            np.array([self._doc[d] for d in fresh.doc_ids], dtype=np.int32)[
+                np.asarray(fresh.docs, dtype=np.int64)
+            ]
+        )
+        parts_count.append(np.asarray(fresh.counts, dtype=np.float32))
+        # the kept postings are still in term order (terms keep their order of numbers):
+        # the fresh ones, sorted, go after each term's kept ones
+        order = np.argsort(parts_term[-1], kind="stable")
+        kept_too = len(parts_term) > 1
+        fresh_at = (
+            np.searchsorted(parts_term[0], parts_term[-1][order], side="right")
+            if kept_too
+            else None
+        )
+        parts = []
+        for column, dtype in zip(
+            (parts_term, parts_person, parts_doc, parts_count),
+            (np.int64, np.int32, np.int32, np.float32),
+            strict=True,
+        ):
+            values = column[-1][order].astype(dtype)
+            if kept_too:
+                values = np.insert(column[0].astype(dtype), fresh_at, values)
+            parts.append(values)
+        terms, self.post_person, self.post_doc, self.post_count = parts
+        self.terms = list(vocabulary)
+        self.term_starts = np.searchsorted(terms, np.arange(len(self.terms) + 1))
+        self._split_postings()
+        self.length = np.bincount(
+            self.post_person, weights=self.post_count, minlength=len(people)
+        ).astype(float)
+        self.average = float(self.length.mean()) if len(people) else 1.0
+        # per (person, document): the passages, and the sum of their embeddings
+        self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = {}
+        reused: dict[tuple[int, int], int] = {}
+        if old is not None and len(old.bucket_doc):
+            moved = doc_map[old.bucket_doc]
+            mine = np.flatnonzero(moved >= 0)
+            people_before = old.bucket_person[mine]
+            before = zip(people_before.tolist(), old.bucket_doc[mine].tolist(), strict=True)
+            after = list(zip(person_map[people_before].tolist(), moved[mine].tolist(), strict=True))
+            passages = map(old.chunks_of.__getitem__, before)
+            self.chunks_of = dict(zip(after, passages, strict=True))
+            reused = dict(zip(after, mine.tolist(), strict=True))
+        for (p, d), passages in fresh.chunks_of.items():
+            self.chunks_of[(int(new_person[p]), self._doc[fresh.doc_ids[d]])] = passages
+        self._vectors(store, old, reused)
 
-    def _vectors(self, store: Store) -> None:
+    def _vectors(
+        self, store: Store, old: ProfileIndex | None, reused: dict[tuple[int, int], int]
+    ) -> None:
         """Per (person, document): the share-weighted sum of the passages' embeddings,
-        ordered by person so that a person's rows are contiguous."""
+        ordered by person so that a person's rows are contiguous (those of ``reused``
+        buckets copied from ``old``, the others summed from the vectors of their chunks)."""
         keys = sorted(self.chunks_of)
         self.bucket_person = np.array([i for i, _ in keys], dtype=np.int64)
         self.bucket_doc = np.array([j for _, j in keys], dtype=np.int64)
+        dims = old.vectors.shape[1] if old is not None else 0
+        self.vectors = np.zeros((len(keys), dims), dtype=np.float32)
         uses: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        copy_to, copy_from = [], []
         for b, key in enumerate(keys):
+            if key in reused and dims:
+                copy_to.append(b)
+                copy_from.append(reused[key])
+                continue
             for chunk_id, share in self.chunks_of[key]:
                 uses[chunk_id].append((b, share))
-        self.vectors = np.zeros((len(keys), 0), dtype=np.float32)
+        if copy_to:
+            self.vectors[copy_to] = old.vectors[copy_from]  # type: ignore[union-attr]
         ids = list(uses)
         for start in range(0, len(ids), 2000):
             batch = ids[start : start + 2000]
             got = store.vectors._collection.get(ids=batch, include=["embeddings"])
-            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                if self.vectors.shape[1] == 0:
-                    self.vectors = np.zeros((len(keys), len(vector)), dtype=np.float32)
-                row = np.asarray(vector, dtype=np.float32)
+            if not len(got["ids"]):
+                continue
+            embeddings = np.asarray(got["embeddings"], dtype=np.float32)
+            if self.vectors.shape[1] == 0:
+                self.vectors = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float32)
+            rows, buckets, shares = [], [], []
+            for r, chunk_id in enumerate(got["ids"]):
                 for b, share in uses[chunk_id]:
-                    self.vectors[b] += share * row
+                    rows.append(r)
+                    buckets.append(b)
+                    shares.append(share)
+            weighted = embeddings[rows] * np.asarray(shares, dtype=np.float32)[:, None]
+            np.add.at(self.vectors, buckets, weighted)
         owners, self.starts = np.unique(self.bucket_person, return_index=True)
         self.owners = owners
 
@@ -681,8 +763,158 @@ def warm(store: Store) -> None:
 
 
 def profile_index(directory: Directory, store: Store) -> ProfileIndex:
-    """The profile index of a directory (built once per directory version)."""
-    return directory.derived("profile_index", lambda: ProfileIndex(directory, store))
+    """The profile index of a directory (built once per directory version, from the index
+    of the directory it was updated from, if any: see :class:`ProfileIndex`)."""
+    return directory.derived(
+        "profile_index",
+        lambda: ProfileIndex(directory, store, directory.previous_derived("profile_index")),
+    )
+
+
+class _Postings:
+    """term -> (people, docs, counts) of a :class:`ProfileIndex`: views of its flat arrays,
+    ordered by term."""
+
+    def __init__(self, index: ProfileIndex) -> None:
+        self.index = index
+        self.number = {term: t for t, term in enumerate(index.terms)}
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.number
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        index, t = self.index, self.number[term]
+        start, end = int(index.term_starts[t]), int(index.term_starts[t + 1])
+        return (
+            index.post_person[start:end],
+            index.post_doc[start:end],
+            index.post_count[start:end],
+        )
+
+    def items(self) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        for term in self.number:
+            yield term, self[term]
+
+
+class _Numbering(dict[str, int]):
+    """Numbers for terms, in order of first use."""
+
+    def __missing__(self, term: str) -> int:
+        self[term] = number = len(self)
+        return number
+
+
+class _Attributed:
+    """Documents read and attributed afresh: their postings as flat lists (term, person
+    number, document number, count), and per (person, document) the passages."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.people: list[str] = []
+        self._person: dict[str, int] = {}
+        self.doc_ids: list[str] = []
+        self._docs: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.persons: list[int] = []
+        self.docs: list[int] = []
+        self.counts: list[int] = []
+        self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
+
+    def read(self, store: Store, doc_ids: list[str], total: int) -> None:
+        """Attribute every chunk of these documents (of all ``total``: all chunks are read
+        in one pass when most documents are wanted)."""
+        if not doc_ids:
+            return
+        wanted = set(doc_ids)
+        if len(doc_ids) * 4 >= total:
+            chunks: Iterable[ChunkRow] = store.catalog.iter_chunks()
+        else:
+            chunks = (
+                chunk
+                for start in range(0, len(doc_ids), 500)
+                for chunk in store.catalog.chunks_of_documents(doc_ids[start : start + 500])
+            )
+        current: str | None = None
+        counts: dict[int, Counter[str]] = defaultdict(Counter)
+        j = -1
+        for chunk in chunks:
+            if chunk.doc_id not in wanted:
+                continue
+            if chunk.doc_id != current:
+                self._flush(j, counts)
+                current, counts = chunk.doc_id, defaultdict(Counter)
+                j = self._docs.setdefault(chunk.doc_id, len(self._docs))
+            part = attribute(chunk, self.directory)
+            tokens: dict[str, list[str]] = {}
+            for pid in part.said.keys() | part.named.keys():
+                said, named = part.said.get(pid, []), part.named.get(pid, [])
+                i = self._index(pid)
+                found = counts[i]
+                for line in said + named:
+                    words = tokens.get(line)
+                    if words is None:
+                        words = tokens[line] = _tokens(line)
+                    found.update(words)
+                share = (len(said) + 0.5 * len(named)) / max(part.lines, 1)
+                self.chunks_of[(i, j)].append((chunk.chunk_id, share))
+        self._flush(j, counts)
+        self.doc_ids = list(self._docs)
+
+    def _index(self, pid: str) -> int:
+        if pid not in self._person:
+            self._person[pid] = len(self.people)
+            self.people.append(pid)
+        return self._person[pid]
+
+    def _flush(self, j: int, counts: dict[int, Counter[str]]) -> None:
+        for i, terms in counts.items():
+            self.terms.extend(terms)
+            self.counts.extend(terms.values())
+            self.persons.extend([i] * len(terms))
+            self.docs.extend([j] * len(terms))
+
+
+def _old_people(old: ProfileIndex | None, kept: list[str]) -> set[int]:
+    """The person numbers of ``old`` with postings or passages in the ``kept`` documents."""
+    if old is None or not kept:
+        return set()
+    docs = np.array([old._doc[d] for d in kept], dtype=np.int64)
+    found = set(np.unique(old.post_person[np.isin(old.post_doc, docs)]).tolist())
+    found.update(np.unique(old.bucket_person[np.isin(old.bucket_doc, docs)]).tolist())
+    return found
+
+
+def attribution_signatures(directory: Directory) -> dict[str, bytes]:
+    """Per document, a digest of everything :func:`attribute` reads of it and of the
+    directory: the document's version and kind, how it names its people, those persons'
+    names and handles, and the names the directory knows in documents of its origin. A
+    document whose digest is unchanged is attributed as before."""
+    cache = directory.build_cache
+    versions = cache.versions if cache is not None else {}
+    corpus = {
+        origin: _digest(sorted(directory.corpus_variants(origin).items()))
+        for origin in {d.origin for d in directory.docs.values()}
+    }
+    persons: dict[str, bytes] = {}
+    found = {}
+    for doc_id, doc in directory.docs.items():
+        people = directory.doc_people.get(doc_id, [])
+        named = []
+        for pid in dict.fromkeys(dp.person_id for dp in people):
+            facts = persons.get(pid)
+            if facts is None:
+                person = directory.persons[pid]
+                handles = [m.identity.handle for m in person.identities]
+                facts = persons[pid] = _digest((pid, person.name, handles))
+            named.append(facts)
+        found[doc_id] = _digest(
+            (versions.get(doc_id), doc.kind, doc.origin, people, named, corpus[doc.origin])
+        )
+    return found
+
+
+def _digest(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
 
 
 # ---------------------------------------------------------------------------- ranking

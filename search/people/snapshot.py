@@ -13,6 +13,11 @@ it would hold the GIL and stretch every search while it runs, so a server calls
    file and renamed into place), while the server's thread only waits on the process;
 3. loads what the child wrote into the directory cache, if the store has not changed since.
 
+The child updates the snapshot it finds (one of the same code, built before the store last
+changed) rather than starting anew: only new and changed documents are read and attributed
+(see :func:`search.people.directory.build_directory` and
+:class:`search.people.experts.ProfileIndex`), so a restart after an ingest is warm soon.
+
 Several API workers (``watercooler serve --workers N``) take turns on a lock file beside the
 snapshot, so one of them builds it and the others load what it wrote.
 
@@ -34,7 +39,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from search.people.directory import build_directory, directory_key, remember
+from search.people.directory import Directory, build_directory, directory_key, remember
 from search.people.experts import profile_index
 from search.people.people_file import load_people_config
 from search.store.settings import Settings
@@ -43,7 +48,7 @@ from search.store.store import Store
 logger = logging.getLogger(__name__)
 
 SNAPSHOT = "people.snapshot"
-FORMAT = 2
+FORMAT = 3
 # What the child process needs of the server's settings (the rest stay its own defaults).
 CHILD_SETTINGS = (
     "home",
@@ -71,7 +76,7 @@ def write_snapshot(store: Store) -> Path:
     """Build the directory and its profile index for the store as it is, and save them."""
     people_file = store.settings.people_path
     key = directory_key(store.catalog, people_file)
-    directory = build_directory(store.catalog, load_people_config(people_file))
+    directory = build_directory(store.catalog, load_people_config(people_file), _saved(store))
     profile_index(directory, store)
     path = snapshot_path(store.settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +86,19 @@ def write_snapshot(store: Store) -> Path:
         pickle.dump(saved, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, path)
     return path
+
+
+def _saved(store: Store) -> Directory | None:
+    """The directory of the snapshot on disk if the same code built it, whatever store
+    state it was built for (None when there is none): a build updates it."""
+    try:
+        with snapshot_path(store.settings).open("rb") as saved:
+            version, code, _, directory = pickle.load(saved)
+    except Exception:  # none yet, or of another version: build anew
+        return None
+    if version != FORMAT or code != code_stamp() or not isinstance(directory, Directory):
+        return None
+    return directory
 
 
 def load_snapshot(store: Store) -> bool:

@@ -602,11 +602,24 @@ class BaseCatalog:
         )
         return [dict(r) for r in rows]
 
+    def people_rows_of(self, doc_ids: list[str]) -> list[dict[str, Any]]:
+        """The :meth:`people_rows` of these documents only (in the order of ``doc_ids``)."""
+        sql = (
+            "SELECT doc_id, name, email, user_id, handle, messages FROM document_people "
+            "WHERE doc_id IN ({marks}) ORDER BY doc_id, rowid"
+        )
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in self._rows_in(sql, doc_ids):
+            found.setdefault(row["doc_id"], []).append(dict(row))
+        return [row for doc_id in doc_ids for row in found.get(doc_id, ())]
+
     def documents_index(self) -> list[dict[str, Any]]:
-        """Per document what a people directory needs: kind, title, dates, path, access."""
+        """Per document what a people directory needs: kind, title, dates, path, access,
+        and what tells one version of the document from another (content hash, chunks)."""
         rows = self._db.execute(
             "SELECT doc_id, kind, origin, title, created, ended, source_path, channel, "
-            "access_scope, access_members, message_count FROM documents"
+            "access_scope, access_members, message_count, content_hash, chunk_count "
+            "FROM documents"
         )
         found = []
         for row in rows:
@@ -629,6 +642,15 @@ class BaseCatalog:
             "ORDER BY doc_id, position"
         )
         return [_chunk_row(row) for row in self._rows_in(sql, doc_ids)]
+
+    def chunk_texts_of(self, doc_ids: list[str]) -> list[tuple[str, str, str]]:
+        """``(doc_id, heading, text)`` of every chunk of these documents, in document and
+        reading order (what reading the chunks whole would cost twice over)."""
+        sql = (
+            "SELECT doc_id, heading, text FROM chunks WHERE doc_id IN ({marks}) "
+            "ORDER BY doc_id, position"
+        )
+        return [(r[0], r[1], r[2]) for r in self._rows_in(sql, doc_ids)]
 
     def iter_chunks(self, batch: int = 2000) -> Iterator[ChunkRow]:
         """All chunks, in rowid order, read in batches."""
