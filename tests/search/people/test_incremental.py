@@ -47,6 +47,13 @@ def late_notes(folder: Path) -> Path:
     return folder
 
 
+def copied_store(sample_store: Store, tmp_path: Path) -> Store:
+    """A copy of the sample store with people.yaml, without its people snapshot."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_store.settings.home_dir, home, ignore=shutil.ignore_patterns("people.*"))
+    return make_store(home, people_file=PEOPLE_FILE)
+
+
 def unread(*args: object) -> None:
     raise AssertionError("read again")
 
@@ -98,9 +105,7 @@ def test_an_update_after_an_ingest_and_a_forget_equals_a_full_build(
 def test_the_directory_cache_is_updated_after_an_ingest(
     sample_store: Store, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(sample_store.settings.home_dir, home, ignore=shutil.ignore_patterns("people.*"))
-    store = make_store(home, people_file=PEOPLE_FILE)
+    store = copied_store(sample_store, tmp_path)
     try:
         first = directory_for(store.catalog, PEOPLE_FILE)
         profile_index(first, store)
@@ -116,9 +121,7 @@ def test_the_directory_cache_is_updated_after_an_ingest(
 def test_the_snapshot_child_updates_the_snapshot_it_finds(
     sample_store: Store, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(sample_store.settings.home_dir, home, ignore=shutil.ignore_patterns("people.*"))
-    store = make_store(home, people_file=PEOPLE_FILE)
+    store = copied_store(sample_store, tmp_path)
     try:
         snapshot.write_snapshot(store)
         assert not ingest([late_notes(tmp_path / "late")], store).failures
