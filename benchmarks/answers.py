@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import sys
 import tempfile
@@ -38,7 +37,8 @@ sys.path.insert(0, str(REPO))
 import httpx  # noqa: E402
 
 from api.routes import ask  # noqa: E402
-from benchmarks.search_at_scale import build, percentile, seed_material  # noqa: E402
+from benchmarks.search_at_scale import percentile  # noqa: E402
+from benchmarks.synthetic_org import grow, seed  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from search.answers.extractive import THRESHOLD, Answer, Answerer  # noqa: E402
 from search.store.settings import Settings  # noqa: E402
@@ -266,9 +266,8 @@ def scale(home: Path, tmp: Path, chunks: int, questions: list[str], repeat: int)
     settings = Settings(home=home)
     store = Store.open(settings)
     if store.catalog.counts()["chunks"] < chunks:
-        sentences, names, vectors = seed_material(tmp)
         started = time.perf_counter()
-        build(store, chunks, sentences, names, vectors, random.Random(42))
+        grow(store, chunks, seed(tmp / "seed.npz"))
         print(f"built {chunks} chunks in {time.perf_counter() - started:.0f} s")
     print(f"\n{store.catalog.counts()['chunks']} chunks at {home}")
     store.close()

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -28,7 +27,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import httpx  # noqa: E402
-from search_at_scale import build, percentile, seed_material  # noqa: E402
+from search_at_scale import percentile  # noqa: E402
+from synthetic_org import grow, seed  # noqa: E402
 
 from ingest.pipeline import ingest  # noqa: E402
 from search.people.directory import directory_for  # noqa: E402
@@ -75,9 +75,8 @@ def latency(tmp: Path, chunks: int, queries: int, home: Path | None) -> None:
     settings = Settings(home=home or tmp / "scale")
     store = Store.open(settings)
     if store.catalog.is_empty():
-        sentences, names, vectors = seed_material(tmp)
         started = time.perf_counter()
-        build(store, chunks, sentences, names, vectors, random.Random(42))
+        grow(store, chunks, seed(tmp / "seed.npz"))
         print(
             f"built {store.catalog.chunk_total()} chunks in {time.perf_counter() - started:.0f} s"
         )
