@@ -161,6 +161,9 @@ def copy_catalog(source: Catalog, target: PostgresCatalog, progress: Progress) -
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
             [tuple(r) for r in meta],
         )
+    # Fresh statistics, and the visibility map the keyword leg's index-only scans need
+    # (autovacuum would get there, a minute or more later).
+    target._db.execute("VACUUM ANALYZE")
     return counts
 
 

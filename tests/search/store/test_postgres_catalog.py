@@ -1,12 +1,16 @@
 """What only the PostgreSQL catalog does: its schema version, a clear error when the server
-does not answer, backups refused (pg_dump's job), ingests of one source taking turns."""
+does not answer, backups refused (pg_dump's job), ingests of one source taking turns, the
+keyword leg's postings (written with each write, added to older catalogs, ranking as
+``ts_rank_cd`` did)."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -14,6 +18,7 @@ import pytest
 from search.store.backup import BackupError, backup, restore
 from search.store.catalog import open_catalog
 from search.store.catalog.postgres import SCHEMA_VERSION, CatalogUnavailable, PostgresCatalog
+from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
 from search.store.settings import Settings
 from tests.conftest import free_port, make_store, postgres_schema
@@ -91,3 +96,134 @@ def test_tables_go_into_the_first_schema_of_the_search_path(database_url: str) -
             (schema,),
         ).fetchone()
     assert found == (3,)
+
+
+def memo(doc_id: str, texts: list[str], title: str = "A memo") -> dict[str, Any]:
+    """A document of one chunk per text."""
+    return {
+        "doc_id": doc_id,
+        "kind": "memo",
+        "origin": "rst",
+        "source_path": f"/{doc_id}.rst",
+        "title": title,
+        "created": 994291200.0,
+        "ended": 994291200.0,
+        "channel": None,
+        "thread": None,
+        "participants": [{"name": "Ann Lee"}],
+        "access_scope": "public",
+        "access_members": [],
+        "content_hash": doc_id,
+        "message_count": 0,
+        "chunks": [
+            {
+                "chunk_id": f"{doc_id}:{i}",
+                "doc_id": doc_id,
+                "position": i,
+                "heading": "Shielding" if i == 0 else "",
+                "locator": f"line {i + 1}",
+                "source_path": f"/{doc_id}.rst",
+                "text": text,
+                "people": ["Ann Lee"],
+                "start_ts": 994291200.0,
+                "end_ts": 994291200.0,
+            }
+            for i, text in enumerate(texts)
+        ],
+    }
+
+
+def postings(catalog: PostgresCatalog) -> list[tuple[str, str, float, int]]:
+    """(lexeme, chunk_id, tf, lexemes) of every posting, in order."""
+    rows = catalog._db.execute(
+        "SELECT p.lexeme, c.chunk_id, p.tf, p.lexemes FROM chunk_terms p "
+        "JOIN chunks c ON c.rowid = p.chunk_rowid ORDER BY 2, 1"
+    )
+    return [tuple(r) for r in rows]
+
+
+def expected_postings(catalog: PostgresCatalog) -> list[tuple[str, str, float, int]]:
+    """The postings as the tsvectors give them, each frequency ranked by ts_rank_cd."""
+    rows = catalog._db.execute(
+        "SELECT u.lexeme, c.chunk_id, 4 * ts_rank_cd('{0.25, 0.25, 0.5, 1.0}', c.fts, "
+        "quote_literal(u.lexeme)::tsquery, 0), length(c.fts) "
+        "FROM chunks c CROSS JOIN LATERAL unnest(c.fts) u ORDER BY 2, 1"
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_postings_follow_every_write_in_its_transaction(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+    texts = ["Tungsten shielding for the lunar lander.", "Shielding, shielding and more tungsten."]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts, "Tungsten")], set())
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Lunar dust."])], set())
+    found = postings(catalog)
+    assert found == expected_postings(catalog)
+    assert ("tungsten", "a:0", 5.0, 6) in found  # title (4) and text (1)
+    assert {lexeme for lexeme, chunk_id, *_ in found if chunk_id == "a:1"} >= {"shield"}
+
+    # a replaced document's old postings go, a failed write leaves them as they were
+    catalog.write_source("/org/a.rst", "rst", "h2", None, [memo("a", ["Lunar rovers."])], set())
+    assert postings(catalog) == expected_postings(catalog)
+    assert not any(chunk_id == "a:1" for _, chunk_id, *_ in postings(catalog))
+    before = postings(catalog)
+    with pytest.raises(KeyError):
+        catalog.write_source("/org/c.rst", "rst", "h1", None, [memo("c", ["x"]), {}], set())
+    assert postings(catalog) == before
+    hits = catalog.keyword_search(["lunar"], 10, Filters())
+    assert sorted(chunk_id for chunk_id, _ in hits) == ["a:0", "b:0"]
+
+    catalog.forget("/org")
+    assert postings(catalog) == []
+    catalog.close()
+
+
+def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+    catalog.write_source(
+        "/org/a.rst", "rst", "h1", None, [memo("a", ["Tungsten shielding.", "Lunar dust."])], set()
+    )
+    written = postings(catalog)
+    # what version 1 had: no postings table, no trigger
+    catalog._db.execute("DROP TABLE chunk_terms")
+    catalog._db.execute("DROP TRIGGER chunks_terms ON chunks")
+    catalog.set_meta({"schema_version": "1"})
+    catalog.close()
+
+    reopened = PostgresCatalog(database_url)
+    assert reopened.migrated_from == 1
+    assert postings(reopened) == written
+    assert [c for c, _ in reopened.keyword_search(["tungsten"], 10, Filters())] == ["a:0"]
+    reopened.close()
+
+
+def test_bm25_from_postings_ranks_as_ts_rank_cd_did(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+    docs = [
+        memo("a", ["Tungsten shielding for the lunar lander.", "Lunar dust, lunar rovers."]),
+        memo("b", ["The eip-7688 proposal: tungsten."], "EIP 7688"),
+        memo("c", ["Rovers and landers; shielding against dust."], "Lunar"),
+    ]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, docs, set())
+    terms = ["lunar", "eip-7688", "shielding", "rovers"]
+    kept = catalog._within_budget(terms)
+    queries = catalog._tsqueries(list(kept))
+    total, mean = catalog._collection_stats()
+    parts, params = [], []
+    for query, count in zip(queries, kept.values(), strict=True):
+        idf = math.log(1 + (total - count + 0.5) / (count + 0.5))
+        tf = "4 * ts_rank_cd('{0.25, 0.25, 0.5, 1.0}', fts, ?::tsquery, 0)"
+        parts.append(f"{idf!r} * {tf} * 2.2 / ({tf} + 1.2 * (0.25 + 0.75 * length(fts) / {mean}))")
+        params += [query, query]
+    match = " | ".join(f"({q})" for q in queries)
+    rows = catalog._db.execute(
+        f"SELECT chunk_id, {' + '.join(parts)} FROM chunks WHERE fts @@ ?::tsquery",
+        [*params, match],
+    ).fetchall()
+    expected = sorted(((r[0], float(r[1])) for r in rows), key=lambda r: -r[1])
+    found = catalog.keyword_search(terms, 10, Filters())
+    assert [c for c, _ in found] == [c for c, _ in expected]
+    assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-6)
+    only_b = catalog.keyword_search(terms, 10, Filters(kinds=("memo",), channels=()))
+    assert [c for c, _ in only_b] == [c for c, _ in expected]
+    catalog.close()
