@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from search.retrieval.terms import STOPWORDS
 
@@ -42,17 +43,20 @@ MIN_SHARED_PREFIX = 4  # "jrandom" names "jrandom2p" and "jrandom_", "zz" names 
 MAX_SUFFIX = 3
 
 
+@lru_cache(maxsize=8192)
 def fold(name: str) -> str:
     """A name or handle reduced for matching: lower case, nick digits read as letters
     (``jrand0m`` -> ``jrandom``, ``eche|on`` -> ``echelon``), punctuation dropped."""
     return re.sub(r"[\W_]+", "", name.casefold().translate(_LEET))
 
 
+@lru_cache(maxsize=8192)
 def _plain(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
 
-def name_keys(name: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def name_keys(name: str) -> frozenset[str]:
     """Ways a query may name ``name``: the whole name and each of its parts, folded (an
     affiliation in parentheses is not a name: ``Justin Florentine (Besu)``)."""
     name = re.sub(r"\s*\(.*$", "", name) or name
@@ -60,7 +64,7 @@ def name_keys(name: str) -> set[str]:
     for part in re.split(r"[\s/,;]+|(?<=\w)@", name):
         if len(_plain(part)) >= 2 and part.casefold() not in STOPWORDS:
             keys |= {fold(part), _plain(part)}
-    return {k for k in keys if len(k) >= 2}
+    return frozenset(k for k in keys if len(k) >= 2)
 
 
 def same_name(word: str, key: str) -> bool:
@@ -155,6 +159,11 @@ def speaks(speaker: str | None, named: list[str]) -> bool:
     """Whether a line's speaker is one of the ``named`` people (or a variant of them)."""
     if not speaker or not named:
         return False
+    return _speaks(speaker, tuple(named))
+
+
+@lru_cache(maxsize=16384)
+def _speaks(speaker: str, named: tuple[str, ...]) -> bool:
     keys = {fold(speaker), _plain(speaker)}
     for person in named:
         person_keys = name_keys(person)
