@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from search.answers.extractive import Answer, Answerer, Unit, split_units, term_pattern
+from search.answers.extractive import (
+    Answer,
+    Answerer,
+    Unit,
+    confidence,
+    passage_support,
+    split_units,
+    term_pattern,
+    weigh_terms,
+)
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import EmptyStoreError, Store
@@ -168,6 +177,24 @@ def test_question_terms_match_their_inflections_not_other_words(
     term: str, text: str, found: bool
 ) -> None:
     assert bool(term_pattern(term).search(text)) is found
+
+
+def test_a_passage_that_matches_the_question_lifts_a_sentence_worded_unlike_it() -> None:
+    row = _row(
+        "chat",
+        "mids: I have decided to resign as IIP developer.\nnop: sad to see you go",
+        ["mids", "nop"],
+    )
+    question = "What did mids announce in the meeting where the others said goodbye to him?"
+    unit = split_units(row)[0]
+    unit.dense, unit.context = 0.35, 0.1  # the sentence alone: little in common
+    terms = weigh_terms(["mids", "announce", "meeting", "others", "goodbye"], [row])
+    alone = confidence([unit])
+    support = passage_support(question, terms, [unit], [], {row.chunk_id: 0.55})
+    assert alone < 0.5 < confidence([unit], (), support)
+    # The same passage, unrelated to the question (low cosine, no terms, nobody named):
+    unrelated = passage_support("Who runs payroll?", [], [unit], [], {row.chunk_id: 0.2})
+    assert confidence([unit], (), unrelated) < 0.5
 
 
 def test_an_empty_store_raises_rather_than_answering(store: Store) -> None:
