@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from search.retrieval.retriever import reciprocal_rank_fusion
+from search.retrieval.speakers import named_people
 from search.retrieval.terms import STOPWORDS, WORD, query_terms
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
@@ -644,17 +645,8 @@ def passage_support(
 
 def names_a_speaker(question: str, row: ChunkRow) -> bool:
     """Whether the question names someone who speaks in the conversation chunk ``row``
-    (by a word of their name or their handle: "what did mids say", "Rob's proposal")."""
-    if row.kind not in CONVERSATION_KINDS:
-        return False
-    asked = {w.lower().removesuffix("'s") for w in WORD.findall(question)} - STOPWORDS
-    spoken = {
-        part.lower()
-        for person in row.people
-        for part in re.split(r"[\s@|()]+", person)
-        if len(part) >= 3
-    }
-    return bool(asked & spoken)
+    ("what did mids say", "Rob's proposal"), as search reads a named person."""
+    return row.kind in CONVERSATION_KINDS and bool(named_people(question, row.people))
 
 
 def confidence(chosen: list[Unit], unsaid: Sequence[str] = (), support: float = 0.0) -> float:
