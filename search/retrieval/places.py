@@ -15,14 +15,17 @@ the lines as expected, the chunk's locator stands.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from search.retrieval.speakers import line_speaker, speaks
-from search.retrieval.terms import term_pattern
+from search.retrieval.terms import term_pattern, term_stem
 from search.store.catalog import ChunkRow
 
 LINE_LOCATOR = re.compile(r"^line (\d+)$")
@@ -102,39 +105,31 @@ def place(
     if not spots or not (weights or named):
         return None
     terms = list(weights)
-    pattern = _alternation(terms)
-    counts = [[0] * len(terms) for _ in spots]
-    if pattern is not None:
-        for n, spot in enumerate(spots):
-            for match in pattern.finditer(spot.text):
-                counts[n][int(match.lastgroup[1:])] += 1  # type: ignore[index]
+    counts = _term_counts(spots, terms)
+    weight = np.array([weights[t] for t in terms], dtype=np.float64)
     # A named person's name is on every line of theirs: it says where they talk (around),
     # not which of their lines answers (own; their lines get the speaker share instead).
-    naming = [bool(named) and speaks(t, named or []) for t in terms]
-    own = [
-        sum(weights[t] for t, c, name in zip(terms, row, naming, strict=True) if c and not name)
-        for row in counts
-    ]
-    around = _window_weight(counts, [weights[t] for t in terms], AROUND)
-    retrieval = [0.0] * len(spots)
+    telling = np.array([not (named and speaks(t, named)) for t in terms], dtype=bool)
+    own = (counts[:, telling] > 0).astype(np.float64) @ weight[telling]
+    around = _window_weight(counts, weight, AROUND)
+    retrieval = np.zeros(len(spots))
     for chunk_id, positions in where.items():
-        for n in positions:
-            retrieval[n] = max(retrieval[n], scores.get(chunk_id, 0.0))
-    theirs = [
-        bool(named) and speaks(line_speaker(s.text, s.row.people), named or []) for s in spots
-    ]
-    if not any(own) and not any(theirs):
+        retrieval[positions] = np.maximum(retrieval[positions], scores.get(chunk_id, 0.0))
+    theirs = np.array(
+        [bool(named) and speaks(line_speaker(s.text, s.row.people), named or []) for s in spots],
+        dtype=bool,
+    )
+    if not own.any() and not theirs.any():
         return None
-    top_around, top_own, top_retrieval = (max(v) or 1.0 for v in (around, own, retrieval))
-    total = [
-        around[n] / top_around
-        + OWN_SHARE * own[n] / top_own
-        + RETRIEVAL_SHARE * retrieval[n] / top_retrieval
-        + (SPEAKER_SHARE if theirs[n] else 0.0)
-        + (ANSWER_SHARE if shape is not None and _shaped(spots[n], shape) else 0.0)
-        for n in range(len(spots))
-    ]
-    best = max(range(len(spots)), key=lambda n: (total[n], -n))
+    total = (
+        around / (around.max() or 1.0)
+        + OWN_SHARE * own / (own.max() or 1.0)
+        + RETRIEVAL_SHARE * retrieval / (retrieval.max() or 1.0)
+        + SPEAKER_SHARE * theirs
+    )
+    if shape is not None:
+        total += ANSWER_SHARE * np.array([_shaped(s, shape) for s in spots], dtype=bool)
+    best = int(np.argmax(total))  # the first of equals
     spot = spots[best]
     first, last = passage(spot.row.text, spot.index, weights, spot.row.people, named)
     return spot.row, first, last
@@ -189,27 +184,34 @@ def _alternation(terms: list[str]) -> re.Pattern[str] | None:
     """One pattern matching any term (group ``tN`` for term N), so a line is read once."""
     if not terms:
         return None
-    parts = [f"(?P<t{n}>{term_pattern(t).pattern})" for n, t in enumerate(terms)]
-    return re.compile("|".join(parts), re.IGNORECASE)
+    # The word boundary is tested once, before the alternatives (four times faster than a
+    # boundary in each).
+    parts = [f"(?P<t{n}>{re.escape(term_stem(t))})" for n, t in enumerate(terms)]
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\w*", re.IGNORECASE)
 
 
-def _window_weight(counts: list[list[int]], weights: list[float], radius: int) -> list[float]:
+def _term_counts(spots: list[Spot], terms: list[str]) -> np.ndarray:
+    """How often each term occurs on each line (lines x terms), the text read in one pass."""
+    counts = np.zeros((len(spots), len(terms)), dtype=np.int32)
+    pattern = _alternation(terms)
+    if pattern is None:
+        return counts
+    text = "\n".join(s.text for s in spots)
+    starts = list(itertools.accumulate((len(s.text) + 1 for s in spots[:-1]), initial=0))
+    for match in pattern.finditer(text):
+        line = bisect.bisect_right(starts, match.start()) - 1
+        counts[line, int(match.lastgroup[1:])] += 1  # type: ignore[index]
+    return counts
+
+
+def _window_weight(counts: np.ndarray, weights: np.ndarray, radius: int) -> np.ndarray:
     """Per line, the query weight of the lines within ``radius`` of it (term frequencies
     summed over the window and saturated as in BM25)."""
     size = len(counts)
-    prefix = [[0] * len(weights)]
-    for row in counts:
-        prefix.append([a + b for a, b in zip(prefix[-1], row, strict=True)])
-    out = []
-    for n in range(size):
-        low, high = max(0, n - radius), min(size, n + radius + 1)
-        score = 0.0
-        for t, weight in enumerate(weights):
-            tf = prefix[high][t] - prefix[low][t]
-            if tf:
-                score += weight * tf * (K1 + 1) / (tf + K1)
-        out.append(score)
-    return out
+    prefix = np.vstack([np.zeros((1, counts.shape[1])), np.cumsum(counts, axis=0)])
+    rows = np.arange(size)
+    tf = prefix[np.minimum(size, rows + radius + 1)] - prefix[np.maximum(0, rows - radius)]
+    return (tf * (K1 + 1) / (tf + K1)) @ weights
 
 
 def passage(

@@ -14,7 +14,7 @@ from search.retrieval.facets import count_facets, day_of
 from search.retrieval.places import LINE_LOCATOR, answer_shape, locate, place, term_weights
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
-from search.retrieval.terms import proximity, search_terms, term_pattern
+from search.retrieval.terms import proximity, search_terms
 from search.store.catalog import ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
@@ -239,11 +239,10 @@ class Retriever:
         top: int = 30,
     ) -> list[str]:
         """Add a bonus for query terms found close together to the ``top`` candidates."""
-        patterns = [term_pattern(t) for t in terms]
         for chunk_id in ranked[:top]:
             row = rows.get(chunk_id)
             if row is not None:
-                scores[chunk_id] += self.proximity_weight * proximity(row.text, patterns)
+                scores[chunk_id] += self.proximity_weight * proximity(row.text, terms)
         head = sorted(ranked[:top], key=scores.__getitem__, reverse=True)
         return head + ranked[top:]
 

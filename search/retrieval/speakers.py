@@ -39,6 +39,14 @@ _LINE_SPEAKER = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\[(?P<tag>[^\]\n]{1,48})\]|\*\*(?P<bold>[^*\n]{1,48})\*\*\s*:|"
     r"(?P<plain>[^\s:\[\]*][^:\n]{0,60}?)(?: \(bot\))?:\s)"
 )
+# A month next to a number is a date ("Jan 6", "6 May 2024"), not a person called Jan or May.
+_MONTHS = frozenset(
+    """jan january feb february mar march apr april may jun june jul july aug august sep
+    sept september oct october nov november dec december""".split()
+)
+# A query with this share of its words capitalised is title-cased (a pasted title): its
+# capitals say nothing about which words are names.
+TITLE_CASE_SHARE = 0.75
 MIN_SHARED_PREFIX = 4  # "jrandom" names "jrandom2p" and "jrandom_", "zz" names nobody
 MAX_SUFFIX = 3
 
@@ -80,20 +88,37 @@ def same_name(word: str, key: str) -> bool:
     )
 
 
-def _name_shaped(word: str, before: str, after: str, position: int) -> str | None:
+def _name_shaped(
+    word: str, before: str, after: str, position: int, title_case: bool = False
+) -> str | None:
     """How ``word`` is used in the query: ``name`` when its use says it names someone
     (after "did", before "say", capitalised inside the query, handle-shaped), ``possessive``
     ("welterde's proposal", but also "the user's connection"), ``initial`` (capitalised as
-    the query's first word only), else None."""
+    the query's first word only), else None. In a ``title_case`` query capitals say
+    nothing; a month next to a number is a date."""
     if word.isupper():
         return None  # an acronym: I2P, SSU2, CSP
+    if word.casefold() in _MONTHS and (_NUMBER.match(before) or _NUMBER.match(after)):
+        return None
     if re.search(r"[\d|_@^]", word) or any(c.isupper() for c in word[1:]):
         return "name"  # a handle: jrand0m, eche|on, str4d, McKay
-    if (position > 0 and word[:1].isupper()) or before in _BEFORE or _SPEECH.match(after):
+    capital = word[:1].isupper() and not title_case
+    if (position > 0 and capital) or before in _BEFORE or _SPEECH.match(after):
         return "name"
     if after in ("'s", "s"):
         return "possessive"
-    return "initial" if word[:1].isupper() else None
+    return "initial" if capital else None
+
+
+_NUMBER = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?,?$")
+
+
+def _title_cased(words: list[str]) -> bool:
+    """Whether nearly every word of a query (three or more, function words aside) starts
+    with a capital, as in a title."""
+    content = [w for w in words if w[:1].isalpha() and w.casefold() not in STOPWORDS]
+    capitals = sum(1 for w in content if w[:1].isupper())
+    return len(content) >= 3 and capitals >= TITLE_CASE_SHARE * len(content)
 
 
 def named_people(query: str, speakers: Iterable[str]) -> list[str]:
@@ -104,6 +129,7 @@ def named_people(query: str, speakers: Iterable[str]) -> list[str]:
     a part of a capitalised name ("Justin on the devnet", not "Fox relay" for ``fox``).
     """
     words = [(m.group(0), m.end()) for m in _TOKEN.finditer(query)]
+    title_case = _title_cased([w for w, _ in words])
     candidates: list[tuple[str, str, str]] = []
     for index, (word, end) in enumerate(words):
         bare = word.strip("'.-")
@@ -115,7 +141,7 @@ def named_people(query: str, speakers: Iterable[str]) -> list[str]:
         after = words[index + 1][0].casefold() if index + 1 < len(words) else ""
         if word.endswith("'s") or query[end : end + 2] == "'s":
             after = "'s"
-        use = _name_shaped(bare, before, after, index)
+        use = _name_shaped(bare, before, after, index, title_case)
         if use:
             candidates.append((fold(bare), _plain(bare), use))
     if not candidates:

@@ -33,23 +33,40 @@ def search_terms(query: str) -> list[str]:
     return list(dict.fromkeys(terms + extra))
 
 
+_WORD_REST = re.compile(r"\w*")
+
+
+def term_stem(term: str) -> str:
+    """How a word that matches ``term`` starts (a crude stem, as the porter index matches)."""
+    return term if len(term) <= 4 else term[: max(4, len(term) - 2)]
+
+
 def term_pattern(term: str) -> re.Pattern[str]:
-    """Words that start like ``term`` (a crude stem, as the porter index matches them)."""
-    stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
-    return re.compile(r"\b" + re.escape(stem) + r"\w*", re.IGNORECASE)
+    """Words that start like ``term`` (:func:`term_stem`)."""
+    return re.compile(r"\b" + re.escape(term_stem(term)) + r"\w*", re.IGNORECASE)
 
 
-def proximity(text: str, patterns: list[re.Pattern[str]], window: int = 12) -> float:
-    """The largest share of query terms found within ``window`` consecutive words."""
-    if not patterns:
+def proximity(text: str, terms: list[str], window: int = 12) -> float:
+    """The largest share of query ``terms`` found within ``window`` consecutive words (a
+    word counts for a term when it matches :func:`term_pattern`)."""
+    if not terms:
         return 0.0
-    words = WORD.findall(text)
+    # Each word is looked up by its prefixes of the stems' lengths, not matched against
+    # every term's pattern: the reranker reads thirty chunks per search.
+    stems: dict[int, dict[str, list[int]]] = {}
+    for n, term in enumerate(terms):
+        stem = term_stem(term.lower())
+        stems.setdefault(len(stem), {}).setdefault(stem, []).append(n)
     hits = [
-        (i, n) for i, word in enumerate(words) for n, p in enumerate(patterns) if p.fullmatch(word)
+        (i, n)
+        for i, word in enumerate(WORD.findall(text.lower()))
+        for size, table in stems.items()
+        if word[:size] in table and _WORD_REST.fullmatch(word, size)
+        for n in table[word[:size]]
     ]
     best, start = 0, 0
     for end in range(len(hits)):
         while hits[end][0] - hits[start][0] >= window:
             start += 1
         best = max(best, len({n for _, n in hits[start : end + 1]}))
-    return best / len(patterns)
+    return best / len(terms)

@@ -27,6 +27,7 @@ ONNX_FILE = Path("onnx") / "model.onnx"
 CACHE_DIR = Path.home() / ".cache" / "watercooler"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _EXPORT_LOCK = threading.Lock()
+QUERY_VECTORS = 512  # query vectors kept by each embedder
 
 
 class Embedder:
@@ -48,6 +49,7 @@ class Embedder:
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         self.pooling = _pooling(model_path)
+        self._query_vector = lru_cache(maxsize=QUERY_VECTORS)(self._embed_one)
 
     @cached_property
     def max_tokens(self) -> int:
@@ -117,8 +119,12 @@ class Embedder:
         return result
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed one search query."""
-        return self._encode([text])[0].tolist()
+        """Embed one search query (the last :data:`QUERY_VECTORS` are kept: one search
+        asks for its query's vector once per retrieval it runs)."""
+        return list(self._query_vector(text))
+
+    def _embed_one(self, text: str) -> tuple[float, ...]:
+        return tuple(self._encode([text])[0].tolist())
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         encodings = self._batch_tokenizer.encode_batch(texts)

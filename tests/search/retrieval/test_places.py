@@ -163,6 +163,14 @@ def test_cue_times_are_found_in_caption_files(tmp_path: Path) -> None:
         ("notarization and Apple developer account", ["Kiara Rose (Apple)"], []),
         ("how much mail his I2P mail system handles", ["i2p", "postman"], []),
         ("Fox relay settings", ["fox"], []),
+        # a pasted title capitalises every word; a month next to a number is a date
+        ("2025 WECG Berlin F2F, Public Notes, Mar 28", ["Jessie Berlin", "Mar Ortiz"], []),
+        ("A Case for Top and Bottom Values", ["Casey Garland"], []),
+        ("WECG Meetings 2022, Public Notes, Jan 6", ["Jan", "Jan Biniok"], []),
+        ("notes from 6 May 2024", ["May Chen"], []),
+        ("What Did Jan Biniok Propose", ["Jan Biniok", "Tomislav"], ["Jan Biniok"]),
+        ("what did Jan say about the manifest", ["Jan Biniok"], ["Jan Biniok"]),
+        ("Ask May about the budget", ["May Chen"], ["May Chen"]),
     ],
 )
 def test_named_people(query: str, speakers: list[str], named: list[str]) -> None:

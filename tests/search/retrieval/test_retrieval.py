@@ -11,7 +11,7 @@ from api.cli import app
 from search.retrieval.evaluation import evaluate, load_queries
 from search.retrieval.retriever import MODES, Retriever
 from search.retrieval.snippets import highlight, snippet
-from search.retrieval.terms import proximity, query_terms, term_pattern
+from search.retrieval.terms import WORD, proximity, query_terms, term_pattern
 from search.store import store as store_module
 from search.store.catalog import base as catalog_base
 from search.store.filters import Filters
@@ -134,10 +134,36 @@ def test_snippets_show_markdown_as_plain_text() -> None:
 
 
 def test_proximity_rewards_terms_that_occur_together() -> None:
-    patterns = [term_pattern(t) for t in query_terms("release date moved")]
-    near = proximity("we moved the release date to May", patterns)
-    far = proximity("release " + "filler " * 30 + "date " + "filler " * 30 + "moved", patterns)
+    terms = query_terms("release date moved")
+    near = proximity("we moved the release date to May", terms)
+    far = proximity("release " + "filler " * 30 + "date " + "filler " * 30 + "moved", terms)
     assert near == 1.0 and far < near
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        (
+            "We MOVED the Release-date; releases moved again, moves_x and re-release",
+            ["release", "moved", "date"],
+        ),
+        (
+            "Meeting meet meetings: EIP-7688 eip7688 7688 ok",
+            ["meet", "meeting", "eip-7688", "7688"],
+        ),
+        ("ab abc a b c abd", ["ab", "abc", "a"]),
+        ("the Release-date was moved", ["release", "moved"]),
+    ],
+)
+def test_proximity_counts_the_words_each_term_pattern_matches(text: str, terms: list[str]) -> None:
+    """The prefix lookup finds what matching every word against every term's pattern does."""
+    words = WORD.findall(text)
+    patterns = [term_pattern(t) for t in terms]
+    expected = max(
+        len({n for w in words[i : i + 12] for n, p in enumerate(patterns) if p.fullmatch(w)})
+        for i in range(len(words))
+    ) / len(terms)
+    assert proximity(text, terms) == expected
 
 
 def test_eval_command_compares_every_retriever(sample_store: Store, monkeypatch) -> None:

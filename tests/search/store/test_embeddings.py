@@ -47,3 +47,12 @@ def test_a_model_is_exported_once_and_reused(tmp_path: Path) -> None:
 def test_a_model_folder_without_config_is_named_in_the_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="WATERCOOLER_EMBEDDING_MODEL"):
         Embedder(tmp_path)
+
+
+def test_a_repeated_query_is_embedded_once_and_callers_get_their_own_copy(embedder) -> None:
+    first = embedder.embed_query("who carries the pager now")
+    first.append(0.0)  # a caller changing its list changes nothing kept
+    second = embedder.embed_query("who carries the pager now")
+    assert len(second) == len(first) - 1
+    assert embedder._query_vector.cache_info().hits >= 1
+    assert np.allclose(second, embedder.embed_texts(["who carries the pager now"])[0], atol=1e-5)
