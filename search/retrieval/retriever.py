@@ -177,8 +177,7 @@ class Retriever:
             speakers = (p for c in ranked if c in rows for p in rows[c].people)
             named = named_people(query, speakers)[:NAMED_PEOPLE]
             if named:
-                ranked = self._add_speakers(query, terms, depth, filters, named, scores, top)
-                rows = self.store.catalog.chunks(ranked)
+                ranked = self._add_speakers(query, terms, depth, filters, named, scores, top, rows)
         if mode == "hybrid+rerank" and terms:
             ranked = self._rerank(ranked, rows, scores, terms)
         return [(rows[c], scores[c]) for c in ranked if c in rows], named
@@ -192,18 +191,20 @@ class Retriever:
         named: list[str],
         scores: dict[str, float],
         top: float,
+        rows: dict[str, ChunkRow],
     ) -> list[str]:
-        """The named people's own best chunks join the candidates, and every candidate
-        gains by their share of its lines."""
+        """The named people's own best chunks join the candidates (their ``rows`` are
+        added), and every candidate gains by their share of its lines."""
         if filters.person is None:
             for person in named:
                 narrow = replace(filters, person=person)
                 found, _ = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top)
                 for chunk_id, score in found.items():
                     scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
-        rows = self.store.catalog.chunks(list(scores))
-        for chunk_id, row in rows.items():
-            scores[chunk_id] += SPEAKER_WEIGHT * speaker_share(row, named)
+        rows.update(self.store.catalog.chunks([c for c in scores if c not in rows]))
+        for chunk_id in scores:
+            if chunk_id in rows:
+                scores[chunk_id] += SPEAKER_WEIGHT * speaker_share(rows[chunk_id], named)
         return sorted(scores, key=scores.__getitem__, reverse=True)
 
     def _blend(
