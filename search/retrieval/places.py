@@ -341,8 +341,11 @@ def _needles(line: str, people: list[str]) -> list[str]:
     return out
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def _fold(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return _NOT_WORD.sub("", text.casefold())
 
 
 def _cue_locator(row: ChunkRow, lines: list[str], cue: re.Match[str]) -> str | None:
