@@ -137,6 +137,8 @@ def named_people(query: str, speakers: Iterable[str]) -> list[str]:
             bare = bare[:-2]
         if len(_plain(bare)) < 2 or bare.casefold() in STOPWORDS:
             continue
+        if not any(c.isalpha() for c in bare):
+            continue  # a number, a time or a date: "2004", "13:00"
         before = words[index - 1][0].casefold() if index else ""
         after = words[index + 1][0].casefold() if index + 1 < len(words) else ""
         if word.endswith("'s") or query[end : end + 2] == "'s":

@@ -171,6 +171,7 @@ def test_cue_times_are_found_in_caption_files(tmp_path: Path) -> None:
         ("What Did Jan Biniok Propose", ["Jan Biniok", "Tomislav"], ["Jan Biniok"]),
         ("what did Jan say about the manifest", ["Jan Biniok"], ["Jan Biniok"]),
         ("Ask May about the budget", ["May Chen"], ["May Chen"]),
+        ("I2P dev meeting, March 16, 2004 @ 13:00 PST", ["2004", "1300"], []),
     ],
 )
 def test_named_people(query: str, speakers: list[str], named: list[str]) -> None:
