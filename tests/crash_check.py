@@ -2,7 +2,9 @@
 
 Shared by tests/ingest/test_crash_safety.py and benchmarks/crash_kill.py. The killed ingest
 is a real ``python -m api.cli ingest`` process that dies by SIGKILL: at its N-th write step
-(``WATERCOOLER_CRASH_AT``, see :mod:`search.store.journal`) or after a random delay. The
+(``WATERCOOLER_CRASH_AT``, see :mod:`search.store.journal`) or after a random delay; with
+``forked=True`` it is forked from a fork server that imported ``api.cli`` once, so that each
+kill pays for the ingest rather than for importing the command line again. The
 rerun is a real ingest in this process (its embedder remembers the vectors of texts it
 embedded before, which the model gives again anyway). A :class:`Snapshot` reads the catalog
 with plain SQLite and the vectors with a plain Chroma client, so that comparing two stores
@@ -167,6 +169,50 @@ def ingest_args(paths: list[Path], prune: bool) -> list[str]:
     )
 
 
+_forkserver: Any = None
+
+
+def _forkserver_context() -> Any:
+    """A multiprocessing context whose fork server has already imported the command line
+    (``api.cli`` and everything it loads, several CPU-seconds): each ingest it starts is a
+    fresh process forked from that interpreter, which pays for the ingest, not the imports."""
+    global _forkserver
+    if _forkserver is None:
+        import multiprocessing
+
+        _forkserver = multiprocessing.get_context("forkserver")
+        _forkserver.set_forkserver_preload(["api.cli", "tests.crash_check"])
+    return _forkserver
+
+
+def _run_cli(args: list[str], env: dict[str, str]) -> None:
+    """In a forked child: what ``python -m api.cli ARGS`` runs, with ``env`` as its whole
+    environment, in the repository, output discarded."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(REPO)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    sys.argv = ["watercooler", *args]
+    from api.cli import app
+
+    app()
+
+
+def forked_cli(args: list[str], env: dict[str, str], timeout: float | None = None) -> int:
+    """Run ``watercooler ARGS`` with ``env`` in a process forked from the fork server (see
+    :func:`_forkserver_context`), SIGKILLing it after ``timeout`` seconds when given (600
+    otherwise); its exit code (``-9`` when killed, by itself at a crash point or here)."""
+    child = _forkserver_context().Process(target=_run_cli, args=(args, env))
+    child.start()
+    child.join(timeout=timeout if timeout is not None else 600)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+    return int(child.exitcode)
+
+
 def kill_ingest(
     home: Path,
     paths: list[Path],
@@ -174,13 +220,20 @@ def kill_ingest(
     prune: bool = False,
     crash_at: int | None = None,
     delay: float | None = None,
+    forked: bool = False,
 ) -> int:
     """Run ``watercooler ingest`` on ``home``, dying by SIGKILL at write step ``crash_at``
-    or after ``delay`` seconds; its return code (``-9`` when it was killed)."""
+    or after ``delay`` seconds; its return code (``-9`` when it was killed).
+
+    ``forked``: the ingest is a process forked from a fork server that imported the
+    command line once (see :func:`_forkserver_context`) instead of a new ``python -m
+    api.cli`` that imports it again; the same code runs and is SIGKILLed the same way."""
     env = {k: v for k, v in os.environ.items() if k != journal.CRASH_AT}
     env["WATERCOOLER_HOME"] = str(home)
     if crash_at is not None:
         env[journal.CRASH_AT] = str(crash_at)
+    if forked:
+        return forked_cli(ingest_args(paths, prune)[3:], env, delay)
     process = subprocess.Popen(
         ingest_args(paths, prune),
         cwd=REPO,

@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -72,10 +74,30 @@ def settled(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Server]]:
-    """A small store under a real ``watercooler serve`` process, warmed up."""
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """:func:`small_home` written once for this module: (its home, which ``served`` serves;
+    an untouched copy of that home, made before any server opened it, for the tests that
+    need a store of their own)."""
     root = tmp_path_factory.mktemp("served")
     home = small_home(root)
+    pristine = tmp_path_factory.mktemp("pristine") / "home"
+    shutil.copytree(home, pristine)
+    return home, pristine
+
+
+def copy_of(prepared: tuple[Path, Path], root: Path) -> Path:
+    """A store of its own under ``root``: a copy of the prepared small home (the same files
+    :func:`small_home` writes there, without running the command line again)."""
+    home = root / "home"
+    shutil.copytree(prepared[1], home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def served(prepared: tuple[Path, Path]) -> Iterator[tuple[Path, Server]]:
+    """A small store under a real ``watercooler serve`` process, warmed up."""
+    home = prepared[0]
+    root = home.parent
     server = Server(environment(home), root / "serve.log")
     try:
         server.wait()
@@ -129,14 +151,22 @@ def test_reading_commands_work_while_serve_holds_the_embedded_store(
     relevant = {"id": "q1", "query": "platform weekly", "relevant": [NOTE.name]}
     queries.write_text(json.dumps(relevant) + "\n")
     env = environment(home)
-    for args in (
+    commands = (
         ["search", "platform weekly", "--json"],
         ["status", "--json"],
         ["check", "--json"],
         ["eval", str(queries), "--json"],
         ["backup", str(home.parent / "backup-while-serving")],
-    ):
-        done = cli(*args, env=env, capture_output=True, text=True, timeout=300)
+    )
+    # Independent readers: two processes at a time (each spends seconds importing).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(
+            pool.map(
+                lambda args: cli(*args, env=env, capture_output=True, text=True, timeout=300),
+                commands,
+            )
+        )
+    for args, done in zip(commands, results, strict=True):
         assert done.returncode == 0, f"{args[0]}: {done.stderr}"
         if args[0] == "check":
             assert json.loads(done.stdout)["clean"]
@@ -146,8 +176,10 @@ def test_reading_commands_work_while_serve_holds_the_embedded_store(
     assert answer.status_code == 200 and answer.json()["hits"]
 
 
-def test_a_killed_server_leaves_the_store_free_for_ingest(tmp_path: Path) -> None:
-    home = small_home(tmp_path)
+def test_a_killed_server_leaves_the_store_free_for_ingest(
+    prepared: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home = copy_of(prepared, tmp_path)
     server = Server(environment(home), tmp_path / "serve.log")
     try:
         server.wait()

@@ -3,7 +3,9 @@
 A small organization is ingested once (state A); then it changes (state B: a note edited,
 one removed, one added, a mail thread edited, a chat export added) and ``watercooler ingest
 --prune`` runs on a copy of A's store in a real process that SIGKILLs itself at each of its
-write steps in turn, plus a few killed after random delays. After each kill the ingest runs
+write steps in turn, plus a few killed after random delays (each process forked from one that
+imported the command line once: the delays then fall inside the ingest itself, not in the
+imports). After each kill the ingest runs
 again, and the store must equal the one a clean run leaves: documents, chunks, ledger,
 access, people, vectors (within float tolerance), nothing extra, nothing left pending.
 """
@@ -99,7 +101,7 @@ def kill_then_rerun(scenario, root: Path, kills: list[dict]) -> list[tuple[int, 
     def killed(n: int) -> int:
         home = root / f"kill-{n}"
         shutil.copytree(base, home)
-        return kill_ingest(home, [org], prune=True, **kills[n])
+        return kill_ingest(home, [org], prune=True, forked=True, **kills[n])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         codes = list(pool.map(killed, range(len(kills))))
@@ -130,7 +132,7 @@ def test_a_kill_after_a_random_delay_then_a_rerun_leaves_the_clean_store(
     # How long an unkilled ingest of state B takes from a copy of A, then kills within it.
     home = tmp_path / "timing"
     shutil.copytree(scenario[1], home)
-    code, seconds = timed(kill_ingest, home, [scenario[0]], prune=True)
+    code, seconds = timed(kill_ingest, home, [scenario[0]], prune=True, forked=True)
     assert code == 0
     rng = random.Random(14)
     delays = [rng.uniform(0.5, seconds) for _ in range(4)]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from ingest.pipeline import ingest
 from search.store.journal import CRASH_AT
 from tests.conftest import make_store, postgres_schema
+from tests.crash_check import forked_cli
 from tests.ingest.test_pipeline import catalog_ids, vector_ids, write_org
 
 # The first source's steps: inside its catalog transaction (2: rolled back), after the commit,
@@ -36,11 +35,9 @@ def test_an_ingest_killed_at_a_write_step_then_rerun_leaves_the_stores_in_step(
             "WATERCOOLER_DATABASE_URL": url,
             CRASH_AT: str(crash_at),
         }
-        cli = Path(sys.executable).with_name("watercooler")
-        killed = subprocess.run(
-            [str(cli), "ingest", str(org), "--json"], env=env, capture_output=True, timeout=300
-        )
-        assert killed.returncode == -signal.SIGKILL
+        # `watercooler ingest` in a process forked from one that imported the command line
+        killed = forked_cli(["ingest", str(org), "--json"], env, timeout=300)
+        assert killed == -signal.SIGKILL
         store = make_store(home, database_url=url)
         try:
             summary = ingest([org], store)

@@ -22,6 +22,7 @@ from search.retrieval.retriever import Retriever
 from search.store.settings import Settings
 from search.store.store import Store
 from tests.conftest import REPO, SAMPLE_ORG, LiveServer
+from tests.crash_check import forked_cli
 from tests.imap_server import dovecot_server, mail, mailbox
 
 NOTE = """# {title}
@@ -254,13 +255,12 @@ def test_an_imap_sync_killed_midway_and_rerun_duplicates_and_loses_nothing(
     sync(clean, "support", WC_IMAP_PASSWORD="secret")
 
     command = [sys.executable, "-m", "api.cli", "sources", "sync", "support"]
-    crashed = subprocess.run(
-        command,
-        env={**env, "WATERCOOLER_HOME": str(killed), "WATERCOOLER_CRASH_AT": str(kill_at)},
-        cwd=REPO,
-        capture_output=True,
+    # the killed sync: a process forked from one that imported the command line already
+    crashed = forked_cli(
+        command[3:],
+        {**env, "WATERCOOLER_HOME": str(killed), "WATERCOOLER_CRASH_AT": str(kill_at)},
     )
-    assert crashed.returncode == -9  # SIGKILL at that write step
+    assert crashed == -9  # SIGKILL at that write step
     rerun = subprocess.run(
         command, env={**env, "WATERCOOLER_HOME": str(killed)}, cwd=REPO, capture_output=True
     )
