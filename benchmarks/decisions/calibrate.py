@@ -1,8 +1,9 @@
 """Cross-validation of the sentence classifier on its own training sentences
 (``search/knowledge/decision_sentences.jsonl``) only: precision and recall of decisions and
-actions at a range of thresholds, to choose ``THRESHOLD`` without the held-apart lines.
+actions at a range of thresholds, to choose ``THRESHOLD`` (decisions) and
+``ACTION_THRESHOLD`` without the held-apart lines.
 
-``python benchmarks/decisions/calibrate.py [--folds 5] [--repeats 3]``
+``python benchmarks/decisions/calibrate.py [--folds 5] [--repeats 10]``
 """
 
 from __future__ import annotations
@@ -58,41 +59,66 @@ def out_of_fold(folds: int, repeats: int) -> tuple[list[Labelled], np.ndarray, l
     return seen, np.vstack(probabilities), list(LABELS)
 
 
-def report(examples: list[Labelled], probabilities: np.ndarray, labels: list[str]) -> float:
-    """Print precision and recall per threshold; return the threshold with the best
-    F0.5 of decisions (precision weighs more than recall), the lowest on a tie."""
-    truth = [e.label for e in examples]
+def _f_half(guess: np.ndarray, actual: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall and F0.5 of a guess against the truth (NaN when undefined)."""
+    tp = int((guess & actual).sum())
+    precision = tp / guess.sum() if guess.sum() else float("nan")
+    recall = tp / actual.sum() if actual.sum() else float("nan")
+    f_half = 1.25 * precision * recall / (0.25 * precision + recall) if tp else float("nan")
+    return precision, recall, f_half
+
+
+def report(
+    examples: list[Labelled], probabilities: np.ndarray, labels: list[str], repeats: int = 1
+) -> dict[str, float]:
+    """Print precision and recall per threshold; return, for decisions and for actions, the
+    lowest threshold whose F0.5 (precision weighs more than recall) is within one standard
+    error of the best. The standard error is that of the F0.5 across the ``repeats``
+    reshuffles of the folds (``examples`` holds each repeat's sentences in turn): closer
+    than that, two thresholds are not told apart by these sentences, and the lower one keeps
+    more items."""
+    truth = np.asarray([e.label for e in examples])
     best = probabilities.argmax(axis=1)
-    chosen, best_f = THRESHOLDS[0], -1.0
+    size = len(examples) // max(repeats, 1)
+    scores: dict[str, dict[float, tuple[float, float]]] = {"decision": {}, "action": {}}
     for threshold in THRESHOLDS:
         cells = []
         for label in ("decision", "action"):
             column = labels.index(label)
             guess = (best == column) & (probabilities[:, column] >= threshold)
-            actual = np.asarray([t == label for t in truth])
-            tp = int((guess & actual).sum())
-            precision = tp / guess.sum() if guess.sum() else float("nan")
-            recall = tp / actual.sum()
+            actual = truth == label
+            precision, recall, f_half = _f_half(guess, actual)
             cells.append(f"{label} P {precision:.3f} R {recall:.3f}")
-            if label == "decision" and tp:
-                f_half = 1.25 * precision * recall / (0.25 * precision + recall)
-                cells.append(f"F0.5 {f_half:.3f}")
-                if f_half > best_f + 1e-9:
-                    chosen, best_f = threshold, f_half
+            if not np.isnan(f_half):
+                per_repeat = [
+                    _f_half(guess[r * size : (r + 1) * size], actual[r * size : (r + 1) * size])[2]
+                    for r in range(repeats)
+                ]
+                error = float(np.std(per_repeat, ddof=1) / np.sqrt(repeats)) if repeats > 1 else 0.0
+                scores[label][threshold] = (f_half, error)
+                cells.append(f"F0.5 {f_half:.3f} \u00b1 {error:.3f}")
         print(f"threshold {threshold:.2f}  " + "  ".join(cells))
-    print(f"best decision F0.5 {best_f:.3f} at threshold {chosen:.2f}")
+    chosen = {}
+    for label, found in scores.items():
+        top = max(found, key=lambda t: (found[t][0], -t))
+        best_f, error = found[top]
+        chosen[label] = min(t for t, (f, _) in found.items() if f >= best_f - error - 1e-9)
+        print(
+            f"best {label} F0.5 {best_f:.3f} \u00b1 {error:.3f} at threshold {top:.2f}; "
+            f"lowest threshold within one standard error: {chosen[label]:.2f}"
+        )
     return chosen
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--cue-weight", type=float, default=module.CUE_WEIGHT)
     parser.add_argument("--c", type=float, default=module.C)
     args = parser.parse_args()
     module.CUE_WEIGHT, module.C = args.cue_weight, args.c
-    report(*out_of_fold(args.folds, args.repeats))
+    report(*out_of_fold(args.folds, args.repeats), repeats=args.repeats)
 
 
 if __name__ == "__main__":

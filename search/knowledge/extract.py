@@ -23,7 +23,13 @@ from typing import Any, Literal
 import numpy as np
 
 from search.knowledge.classifier import SentenceClassifier, classifier_for
-from search.knowledge.cues import is_acceptance, is_candidate, is_proposal, owner_in
+from search.knowledge.cues import (
+    is_acceptance,
+    is_candidate,
+    is_meeting_flow,
+    is_proposal,
+    owner_in,
+)
 from search.knowledge.sentences import Sentence, clean, sentences
 from search.store.catalog.rows import ChunkRow
 from search.store.embeddings import Embedder
@@ -77,7 +83,8 @@ class _Candidate:
 
 def _accepted(found: list[Sentence]) -> dict[int, list[str]]:
     """Sentence index -> who accepted it: a proposal answered by an acceptance from a
-    different speaker within the next three sentences."""
+    different speaker within the next three sentences (agreeing to move on or to revisit
+    a topic later decides nothing: such a proposal is not marked)."""
     accepted: dict[int, list[str]] = {}
     for i, sentence in enumerate(found):
         if not sentence.speaker or not is_acceptance(sentence.text):
@@ -89,6 +96,8 @@ def _accepted(found: list[Sentence]) -> dict[int, list[str]]:
                 and earlier.speaker != sentence.speaker
                 and is_proposal(earlier.text)
             ):
+                if is_meeting_flow(earlier.text):
+                    break
                 accepted.setdefault(j, [earlier.speaker]).append(sentence.speaker)
                 break
     return accepted

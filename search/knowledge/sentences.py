@@ -11,7 +11,8 @@ from dataclasses import dataclass
 LABELS = frozenset(
     """action actions ai ais agreed answer a q decision decisions decided note notes outcome
     outcomes owner owners reason resolved resolution consensus conclusion summary todo
-    update status next question result results agenda date time attendees present""".split()
+    update status next question result results agenda date time attendees present proposal
+    proposals topic topics item items issue issues discussion""".split()
 )
 DECISION_SECTION = re.compile(
     r"^(?:\d+\.\s*)?(?:key\s+)?(?:decisions?(?:\s+(?:made|taken|log|record))?|outcomes?|"

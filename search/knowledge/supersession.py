@@ -38,7 +38,8 @@ def same_subject(a: Item, b: Item, vectors: dict[str, np.ndarray]) -> float:
 def supersessions(decisions: list[Item], vectors: dict[str, np.ndarray]) -> dict[str, str]:
     """item_id -> the item_id of the decision that replaced it: the next later-dated
     decision on the same subject from another document (the closest when several share a
-    day)."""
+    day), or, for a decision nothing later replaced, what replaced its closest restatement
+    of the same day in another document."""
     dated = sorted((d for d in decisions if d.date), key=lambda d: d.ts or 0.0)
     replaced: dict[str, str] = {}
     for i, earlier in enumerate(dated):
@@ -53,6 +54,21 @@ def supersessions(decisions: list[Item], vectors: dict[str, np.ndarray]) -> dict
                 best = (later.date or "", score, later.item_id)
         if best is not None:
             replaced[earlier.item_id] = best[2]
+    # A decision restated the same day in another document (announced in chat after the
+    # meeting) goes with its restatement: replaced when that one is.
+    for item in dated:
+        if item.item_id in replaced:
+            continue
+        twins = [
+            (score, other.item_id)
+            for other in dated
+            if other.date == item.date
+            and other.doc_id != item.doc_id
+            and other.item_id in replaced
+            and (score := same_subject(item, other, vectors))
+        ]
+        if twins:
+            replaced[item.item_id] = replaced[max(twins)[1]]
     return replaced
 
 

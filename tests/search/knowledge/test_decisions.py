@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from api.cli.decisions import digest_markdown, parse_since
 from search.knowledge.cues import owner_in
+from search.knowledge.extract import Item
 from search.knowledge.log import decision_log
 from search.knowledge.sentences import sentences
+from search.knowledge.supersession import supersessions
 from search.store.store import Store
 
 
@@ -82,3 +86,19 @@ def test_digest_since_accepts_days_weeks_and_dates() -> None:
     assert parse_since("7d", today) == date(2026, 11, 24)
     assert parse_since("2w", today) == date(2026, 11, 17)
     assert parse_since("2025-05-01", today) == date(2025, 5, 1)
+
+
+def test_a_decision_restated_the_same_day_elsewhere_is_replaced_with_its_restatement() -> None:
+    def item(item_id: str, doc_id: str, ts: float, quote: str) -> Item:
+        return Item(item_id, "decision", quote, doc_id, doc_id, "chat", "", "", "", ts, [])
+
+    day = 86400.0
+    meeting = item("a", "notes", 10 * day, "Launch moves to May 20 for Burrow.")
+    announced = item("b", "chat", 10 * day + 60, "Update: Burrow launch moves to May 20.")
+    later = item("c", "go-no-go", 40 * day, "GO for the Burrow launch on May 20.")
+    vectors = {
+        "a": np.asarray([1.0, 0.0, 0.0]),
+        "b": np.asarray([0.8, -0.6, 0.0]),  # close to the meeting's, not to the later one
+        "c": np.asarray([0.6, 0.8, 0.0]),
+    }
+    assert supersessions([meeting, announced, later], vectors) == {"a": "c", "b": "c"}
