@@ -342,6 +342,7 @@ def _needles(line: str, people: list[str]) -> list[str]:
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_HAS_WORD = re.compile(r"[^\W_]")  # a line that folds to something
 
 
 def _fold(text: str) -> str:
@@ -382,12 +383,27 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+class Folded:
+    """A file's lines folded for matching (:func:`_fold`), each folded when first read: a
+    hit's lines are looked for near its chunk's place, not across the whole file."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._folded: list[str | None] = [None] * len(lines)
+
+    def __getitem__(self, index: int) -> str:
+        folded = self._folded[index]
+        if folded is None:
+            folded = self._folded[index] = _fold(self._lines[index])
+        return folded
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A source file's lines, each folded for matching, and which of them hold text."""
 
     lines: list[str]
-    folded: list[str]
+    folded: Folded
     content: list[int]  # indices of lines with text (not blank, cue numbers or timings)
     cues: dict[int, int]  # a caption's cue start (whole seconds) -> its timing line
 
@@ -411,12 +427,13 @@ def _read_source(path: str, mtime_ns: int, size: int) -> Source | None:
         return None
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    folded = [_fold(line) for line in lines]
-    content = [i for i, line in enumerate(lines) if folded[i] and not _NOT_CONTENT.match(line)]
+    content = [
+        i for i, line in enumerate(lines) if _HAS_WORD.search(line) and not _NOT_CONTENT.match(line)
+    ]
     cues: dict[int, int] = {}
     if path.lower().endswith(CAPTION_SUFFIXES):
         for i, line in enumerate(lines):
             seconds = _timing_seconds(line)
             if seconds is not None:
                 cues.setdefault(seconds, i)
-    return Source(lines, folded, content, cues)
+    return Source(lines, Folded(lines), content, cues)
