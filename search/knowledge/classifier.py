@@ -10,14 +10,16 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from search.knowledge.cues import features
 from search.knowledge.sentences import Sentence
 from search.store.embeddings import Embedder
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 TRAINING = Path(__file__).with_name("decision_sentences.jsonl")
 LABELS = ("decision", "action", "other")
@@ -78,6 +80,8 @@ class SentenceClassifier:
         examples = list(examples)
         vectors = np.asarray(embedder.embed_texts([e.sentence.text for e in examples]))
         matrix = _matrix(vectors, [(e.sentence, e.accepted) for e in examples])
+        from sklearn.linear_model import LogisticRegression  # 2 s to import: only to train
+
         model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
         model.fit(matrix, [e.label for e in examples])
         return cls(embedder, model)

@@ -18,6 +18,7 @@ documents they may see (labels, timelines and people come from those alone).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -28,12 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import pdist, squareform
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.metrics import silhouette_score
 
 from search.store.files import replace_file
 from search.store.store import Store
@@ -49,7 +44,15 @@ _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*")
 _CALENDAR = """january february march april may june july august september october november
 december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
 friday saturday sunday today tomorrow yesterday week weeks month months year years""".split()
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"don", "didn", "doesn", "isn", "thanks", *_CALENDAR}
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """English stop words (scikit-learn's, imported when first needed: it takes 2 s),
+    contractions' stems, thanks and calendar words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"don", "didn", "doesn", "isn", "thanks", *_CALENDAR}
 
 
 @dataclass(slots=True)
@@ -66,7 +69,7 @@ def words(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     return [
         w
         for w in _WORD.findall(text.casefold())
-        if len(w) > 2 and w not in _STOP and w not in exclude
+        if len(w) > 2 and w not in _stop_words() and w not in exclude
     ]
 
 
@@ -110,6 +113,10 @@ def _documents(store: Store) -> tuple[dict[str, np.ndarray], dict[str, Counter[s
 def cluster(matrix: np.ndarray) -> np.ndarray:
     """A label per row: average-linkage clusters on cosine distance, as many as give the
     best silhouette (from 2 to :data:`MAX_TOPICS`); k-means past :data:`LARGE` rows."""
+    from scipy.cluster.hierarchy import fcluster, linkage  # imported when clustering
+    from scipy.spatial.distance import pdist, squareform
+    from sklearn.metrics import silhouette_score
+
     n = len(matrix)
     if n < 2 * MIN_SIZE:
         return np.ones(n, dtype=int)
@@ -132,6 +139,9 @@ def cluster(matrix: np.ndarray) -> np.ndarray:
 def _cluster_large(matrix: np.ndarray) -> np.ndarray:
     """Mini-batch k-means (fixed seed) for stores too large for a full distance matrix; k
     from a coarse grid, scored by silhouette on a fixed sample."""
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.metrics import silhouette_score
+
     best, best_labels = -2.0, np.ones(len(matrix), dtype=int)
     for k in sorted({10, 20, 40, 80, 120, 160, int(np.sqrt(len(matrix)))}):
         labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(matrix)
@@ -165,6 +175,8 @@ def assign_ids(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """doc id -> topic id, keeping the previous run's ids where a topic persists, and what
     to save for the next run."""
+    from scipy.optimize import linear_sum_assignment
+
     old = previous.get("topics", {})
     next_id = int(previous.get("next", 1))
     centroids = [_centroid(g, vectors) for g in groups]
