@@ -268,7 +268,7 @@ def features(sentence: Sentence, accepted: bool = False) -> list[float]:
         float(bool(_HEDGE.search(text))),
         float(bool(_CONDITION.search(text))),
         float(bool(_ASKING.match(text))),
-        float(bool(_MEETING_FLOW.search(text))),
+        float(is_meeting_flow(text)),
         float(bool(_DONE_REPORT.search(text))),
         float(is_proposal(text) and not accepted),
         float(is_stated(text)),

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from search.retrieval.speakers import line_speaker, speaks
-from search.retrieval.terms import term_pattern, term_stem
+from search.retrieval.terms import any_term_pattern, term_pattern
 from search.store.catalog import ChunkRow
 
 LINE_LOCATOR = re.compile(r"^line (\d+)$")
@@ -180,20 +180,10 @@ def _shaped(spot: Spot, shape: re.Pattern[str]) -> bool:
     return bool(shape.search(said))
 
 
-def _alternation(terms: list[str]) -> re.Pattern[str] | None:
-    """One pattern matching any term (group ``tN`` for term N), so a line is read once."""
-    if not terms:
-        return None
-    # The word boundary is tested once, before the alternatives (four times faster than a
-    # boundary in each).
-    parts = [f"(?P<t{n}>{re.escape(term_stem(t))})" for n, t in enumerate(terms)]
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\w*", re.IGNORECASE)
-
-
 def _term_counts(spots: list[Spot], terms: list[str]) -> np.ndarray:
     """How often each term occurs on each line (lines x terms), the text read in one pass."""
     counts = np.zeros((len(spots), len(terms)), dtype=np.int32)
-    pattern = _alternation(terms)
+    pattern = any_term_pattern(terms)
     if pattern is None:
         return counts
     text = "\n".join(s.text for s in spots)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from search.retrieval.terms import term_pattern
+from search.retrieval.terms import any_term_pattern, term_pattern
 
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]+\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -46,9 +46,9 @@ def plain(line: str) -> str:
 
 def highlight(text: str, terms: list[str]) -> str:
     """``text`` HTML-escaped, with the words that match a query term in ``<mark>``."""
-    if not terms:
+    pattern = any_term_pattern(terms)
+    if pattern is None:
         return html.escape(text)
-    pattern = re.compile("|".join(term_pattern(t).pattern for t in terms), re.IGNORECASE)
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(html.escape(text[last : match.start()]))

@@ -44,6 +44,7 @@ _MONTHS = frozenset(
     """jan january feb february mar march apr april may jun june jul july aug august sep
     sept september oct october nov november dec december""".split()
 )
+_NUMBER = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?,?$")
 # A query with this share of its words capitalised is title-cased (a pasted title): its
 # capitals say nothing about which words are names.
 TITLE_CASE_SHARE = 0.75
@@ -108,9 +109,6 @@ def _name_shaped(
     if after in ("'s", "s"):
         return "possessive"
     return "initial" if capital else None
-
-
-_NUMBER = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?,?$")
 
 
 def _title_cased(words: list[str]) -> bool:
