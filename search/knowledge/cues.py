@@ -170,6 +170,8 @@ _ACTION_PHRASE = re.compile(
     r"review|prepare|set up|schedule|file|open|chase|call|post|bring|look)\b",
     re.I,
 )
+# The reasons given for a decision ("Reasons: (1) …", "Rationale: …"): why, not what.
+_RATIONALE = re.compile(r"^(?:reasons?|rationale|why|background|context|motivation)\s*:", re.I)
 # Broad: any sentence matching none of these (nor a cue above, nor a decisions or actions
 # section) is not classified at all.
 _CANDIDATE = re.compile(
@@ -293,10 +295,15 @@ def is_stated(text: str) -> bool:
     return False
 
 
+def is_rationale(sentence: Sentence) -> bool:
+    """Whether a sentence gives the reasons for a decision rather than the decision."""
+    return bool(_RATIONALE.match(sentence.text) or _RATIONALE.match(f"{sentence.label}:"))
+
+
 def is_candidate(sentence: Sentence, accepted: bool = False) -> bool:
     """Whether a sentence is worth classifying: it carries a cue, sits in a decisions or
     actions section, is a checklist line, or was accepted as a proposal."""
-    if len(sentence.text) < 8 or len(sentence.text) > 600:
+    if len(sentence.text) < 8 or len(sentence.text) > 600 or is_rationale(sentence):
         return False
     if _TABLE_HEADER.match(sentence.text) and all(
         len(cell.split()) <= 3 for cell in sentence.text.strip("|").split("|")

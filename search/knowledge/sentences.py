@@ -10,7 +10,8 @@ from dataclasses import dataclass
 # Labels that open a line like a speaker turn but name no speaker (``Decision: …``).
 LABELS = frozenset(
     """action actions ai ais agreed answer a q decision decisions decided note notes outcome
-    outcomes owner owners reason resolved resolution consensus conclusion summary todo
+    outcomes owner owners reason reasons rationale why background context resolved resolution
+    consensus conclusion summary todo
     update status next question result results agenda date time attendees present proposal
     proposals topic topics item items issue issues discussion""".split()
 )

@@ -11,28 +11,43 @@ from search.knowledge.extract import Item
 
 # Cosine similarity two decisions need to be on the same subject…
 SIMILARITY = 0.55
-# …and how many content terms they must share (numbers and dates count).
+# …and how many content terms they must share: numbers and dates count, but at least one
+# must be a word, the thing decided ("GA moves to May 20" does not replace "the cutover
+# moves to April 26").
 SHARED_TERMS = 2
+_DATE_WORDS = frozenset(
+    """jan january feb february mar march apr april may jun june jul july aug august sep sept
+    september oct october nov november dec december mon monday tue tuesday wed wednesday thu
+    thursday fri friday sat saturday sun sunday today tomorrow week weeks month months day
+    days quarter year""".split()
+)
 _STOP = frozenset(
     """the and for with from into that this then than our are was were will would should
     can could has have had not but all any its their them they who what when where which
     while also only just more most some such per via out over under about after before
     decision decided agreed approved resolved consensus going moves move keep stays
+    to of on in is it we be by at as or an up so no do if my me us am he go
     """.split()
 )
 
 
 def terms(text: str) -> set[str]:
     words = re.findall(r"[a-z0-9$][a-z0-9$.,-]*[a-z0-9]|[a-z0-9]", text.casefold())
-    return {w for w in words if (len(w) > 2 or w.isdigit()) and w not in _STOP}
+    return {w for w in words if len(w) > 1 and w not in _STOP}
 
 
 def same_subject(a: Item, b: Item, vectors: dict[str, np.ndarray]) -> float:
     """How close two decisions are when on the same subject, else 0."""
     similarity = float(np.dot(vectors[a.item_id], vectors[b.item_id]))
-    if similarity < SIMILARITY or len(terms(a.quote) & terms(b.quote)) < SHARED_TERMS:
+    shared = terms(a.quote) & terms(b.quote)
+    if similarity < SIMILARITY or len(shared) < SHARED_TERMS or not any(map(_is_subject, shared)):
         return 0.0
     return similarity
+
+
+def _is_subject(term: str) -> bool:
+    """Whether a shared term can name what was decided: a word, not a number or a date."""
+    return term not in _DATE_WORDS and not any(c.isdigit() for c in term)
 
 
 def supersessions(decisions: list[Item], vectors: dict[str, np.ndarray]) -> dict[str, str]:

@@ -165,3 +165,13 @@ def test_one_person_agreeing_and_planning_to_decide_are_not_decisions() -> None:
     assert "pending" in _cues("The plan is to make a decision today.")
     assert "proposing" in _cues("We should file a separate ticket for Android.")
     assert "decision_phrase" not in _cues("My tentative plan is to write a doc.")
+
+
+def test_the_reasons_given_for_a_decision_are_not_a_decision() -> None:
+    text = (
+        "## Decision\n**GA moves to May 20.** Reasons: (1) the battery fix needs a soak, and "
+        "(2) the cutover freeze makes April too risky.\nRationale: one date for sales."
+    )
+    found = list(sentences(text))
+    assert [is_candidate(s) for s in found] == [True, False, False]
+    assert found[2].speaker is None  # "Rationale:" labels a line, it names nobody

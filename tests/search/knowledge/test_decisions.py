@@ -66,6 +66,26 @@ def test_a_later_decision_on_the_same_subject_replaces_the_earlier(sample_store:
     assert "May 20" in first.current.quote
 
 
+def test_the_current_decision_on_a_subject_comes_first_not_one_that_mentions_it(
+    sample_store: Store,
+) -> None:
+    """The GA move gives the cutover freeze as a reason; it does not replace the decision
+    that moved the cutover."""
+    first = decision_log(sample_store, None).decisions("cutover date", limit=3)[0]
+    assert "Bedrock cutover moves from April 12 to Saturday April 26" in first.current.quote
+    assert all("Reasons" not in h.quote for h in first.history)
+
+
+def test_decisions_sharing_only_dates_are_on_different_subjects() -> None:
+    def item(item_id: str, doc_id: str, ts: float, quote: str) -> Item:
+        return Item(item_id, "decision", quote, doc_id, doc_id, "notes", "", "", "", ts, [])
+
+    cutover = item("a", "platform", 1.0, "Bedrock cutover moves from April 12 to April 26, 2025.")
+    launch = item("b", "release", 9e5, "Burrow GA moves from April 15 to May 20, 2025.")
+    same = {"a": np.asarray([1.0, 0.0]), "b": np.asarray([1.0, 0.0])}  # as close as can be
+    assert supersessions([cutover, launch], same) == {}
+
+
 def test_decisions_are_filtered_by_date_and_kind(sample_store: Store) -> None:
     log = decision_log(sample_store, None)
     june = log.new_decisions(since=date(2025, 6, 1), until=date(2025, 6, 30))
