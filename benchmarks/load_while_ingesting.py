@@ -37,6 +37,7 @@ import threading
 import time
 import zipfile
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,13 +304,22 @@ def inputs() -> dict[str, list[str]]:
     }
 
 
-def run(clients: int, seconds: float, workdir: Path, seed: int = 1, via: str = "upload") -> Report:
-    """Serve the sample organization from ``workdir``, load it while it ingests, report."""
+def run(
+    clients: int,
+    seconds: float,
+    workdir: Path,
+    seed: int = 1,
+    via: str = "upload",
+    parts: Sequence[str] = (),
+) -> Report:
+    """Serve the sample organization (only its folders ``parts``, when given) from
+    ``workdir``, load it while it ingests, report."""
     home = workdir / "home"
     env = {**os.environ, "WATERCOOLER_HOME": str(home), "WATERCOOLER_HOST": "127.0.0.1"}
     env.pop("WATERCOOLER_CHROMA_URL", None)
     org = workdir / "sample_org"
-    shutil.copytree(SAMPLE_ORG, org)
+    for part in parts or [p.name for p in SAMPLE_ORG.iterdir()]:
+        shutil.copytree(SAMPLE_ORG / part, org / part)
     cli("ingest", str(org), env=env, check=True, capture_output=True)
     server = Server(env, workdir / "server.log")
     report = Report(clients)
