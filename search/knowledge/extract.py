@@ -239,8 +239,11 @@ def _item(
         item.people = [item.owner] if item.owner else []
         item.open = not (sentence.checked or _DONE.search(sentence.text))
     else:
-        named = [resolve(d, people) or d for d in deciders] or (
-            [item.speaker] if item.speaker else _mentioned(sentence.text, people)
+        named = (
+            [resolve(d, people) or d for d in deciders]
+            or ([item.speaker] if item.speaker else _mentioned(sentence.text, people))
+            # minutes that name no decider: decided by the meeting, its attendees
+            or (list(chunk.people) if chunk.kind == "meeting_notes" else [])
         )
         item.people = list(dict.fromkeys(n for n in named if n))
     return item

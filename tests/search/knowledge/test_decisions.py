@@ -74,6 +74,9 @@ def test_the_current_decision_on_a_subject_comes_first_not_one_that_mentions_it(
     first = decision_log(sample_store, None).decisions("cutover date", limit=3)[0]
     assert "Bedrock cutover moves from April 12 to Saturday April 26" in first.current.quote
     assert all("Reasons" not in h.quote for h in first.history)
+    # the notes name no decider: the meeting decided, its attendees
+    attendees = ["Priya Raman", "Tomás Herrera", "Felix Amsel", "Nadia Chowdhury"]
+    assert first.current.people == attendees
 
 
 def test_decisions_sharing_only_dates_are_on_different_subjects() -> None:
