@@ -19,7 +19,8 @@ _DATE_WORDS = frozenset(
     """jan january feb february mar march apr april may jun june jul july aug august sep sept
     september oct october nov november dec december mon monday tue tuesday wed wednesday thu
     thursday fri friday sat saturday sun sunday today tomorrow week weeks month months day
-    days quarter year""".split()
+    days quarter year effective starting start starts until since first last next new now
+    """.split()
 )
 _STOP = frozenset(
     """the and for with from into that this then than our are was were will would should

@@ -85,8 +85,11 @@ def test_decisions_sharing_only_dates_are_on_different_subjects() -> None:
 
     cutover = item("a", "platform", 1.0, "Bedrock cutover moves from April 12 to April 26, 2025.")
     launch = item("b", "release", 9e5, "Burrow GA moves from April 15 to May 20, 2025.")
-    same = {"a": np.asarray([1.0, 0.0]), "b": np.asarray([1.0, 0.0])}  # as close as can be
+    pay = item("c", "people-ops", 1e6, "Decision: approved, effective July 1, 2025.")
+    prices = item("d", "pricing", 2.0, "Effective April 1, 2025 for new customers.")
+    same = {k: np.asarray([1.0, 0.0]) for k in "abcd"}  # as close as can be
     assert supersessions([cutover, launch], same) == {}
+    assert supersessions([prices, pay], same) == {}  # "effective" names no subject
 
 
 def test_decisions_are_filtered_by_date_and_kind(sample_store: Store) -> None:
