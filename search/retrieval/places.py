@@ -21,17 +21,20 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from search.retrieval.speakers import line_speaker, speaks
-from search.retrieval.terms import any_term_pattern, term_pattern
+from search.retrieval.terms import any_term_pattern, term_pattern, term_stem
 from search.store.catalog import ChunkRow
+from search.store.catalog.base import CatalogCache
 
 LINE_LOCATOR = re.compile(r"^line (\d+)$")
 CUE_LOCATOR = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})$")
 CAPTION_SUFFIXES = (".vtt", ".srt", ".sbv")
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
+SMALL_SOURCE_BYTES = 128 * 1024  # a file read of at most this size is kept longer
 # How far past the previous line the next one may be found (skipped joins, parts, cues).
 MAX_SKIP_LINES = 400
 NEEDLE_CHARS = 40  # folded characters of a line looked for in the file
@@ -90,22 +93,57 @@ def document_lines(rows: list[ChunkRow]) -> tuple[list[Spot], dict[str, list[int
     return spots, where
 
 
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """A document's :func:`document_lines`, and their text joined by newlines with where
+    each line starts in it (what :func:`place` reads; never changed once made)."""
+
+    spots: list[Spot]
+    where: dict[str, list[int]]
+    text: str
+    starts: list[int]
+
+
+def read_lines(rows: list[ChunkRow]) -> Lines:
+    """The :class:`Lines` of the document made of ``rows``."""
+    spots, where = document_lines(rows)
+    starts = list(itertools.accumulate((len(s.text) + 1 for s in spots[:-1]), initial=0))
+    return Lines(spots, where, "\n".join(s.text for s in spots), starts)
+
+
+def lines_of(catalog: Any, doc_ids: list[str]) -> dict[str, Lines]:
+    """The :class:`Lines` of these documents (those with chunks), kept for the next search:
+    the long meetings that answer many queries are read and split once."""
+    return _LINES.get(catalog, doc_ids, lambda missing: _read_documents(catalog, missing))
+
+
+def _read_documents(catalog: Any, doc_ids: list[str]) -> dict[str, Lines]:
+    rows: dict[str, list[ChunkRow]] = {}
+    for row in catalog.chunks_of_documents(doc_ids):
+        rows.setdefault(row.doc_id, []).append(row)
+    return {d: read_lines(r) for d, r in rows.items()}
+
+
+_LINES: CatalogCache[str, Lines] = CatalogCache(64)
+
+
 def place(
-    rows: list[ChunkRow],
+    rows: list[ChunkRow] | Lines,
     scores: dict[str, float],
     weights: dict[str, float],
     named: list[str] | None = None,
     shape: re.Pattern[str] | None = None,
 ) -> tuple[ChunkRow, int, int] | None:
     """The chunk and the first and last line (indices in that chunk) a hit on the document
-    made of ``rows`` should point at; None when no line holds any evidence. ``scores`` are
-    the retrieval scores of the document's chunks that were candidates; ``shape`` is what
-    an answer looks like (:func:`answer_shape`)."""
-    spots, where = document_lines(rows)
+    made of ``rows`` (or its :class:`Lines`) should point at; None when no line holds any
+    evidence. ``scores`` are the retrieval scores of the document's chunks that were
+    candidates; ``shape`` is what an answer looks like (:func:`answer_shape`)."""
+    lines = rows if isinstance(rows, Lines) else read_lines(rows)
+    spots, where = lines.spots, lines.where
     if not spots or not (weights or named):
         return None
     terms = list(weights)
-    counts = _term_counts(spots, terms)
+    counts = _term_counts(lines, terms)
     weight = np.array([weights[t] for t in terms], dtype=np.float64)
     # A named person's name is on every line of theirs: it says where they talk (around),
     # not which of their lines answers (own; their lines get the speaker share instead).
@@ -113,12 +151,14 @@ def place(
     own = (counts[:, telling] > 0).astype(np.float64) @ weight[telling]
     around = _window_weight(counts, weight, AROUND)
     retrieval = np.zeros(len(spots))
-    for chunk_id, positions in where.items():
-        retrieval[positions] = np.maximum(retrieval[positions], scores.get(chunk_id, 0.0))
-    theirs = np.array(
-        [bool(named) and speaks(line_speaker(s.text, s.row.people), named or []) for s in spots],
-        dtype=bool,
-    )
+    for chunk_id, score in scores.items():  # a line of no candidate scores 0
+        positions = where.get(chunk_id)
+        if positions and score > 0:  # a chunk's lines run on: a slice
+            span = slice(positions[0], positions[-1] + 1)
+            retrieval[span] = np.maximum(retrieval[span], score)
+    theirs = np.zeros(len(spots), dtype=bool)
+    if named:
+        theirs[:] = [speaks(line_speaker(s.text, s.row.people), named) for s in spots]
     if not own.any() and not theirs.any():
         return None
     total = (
@@ -180,18 +220,29 @@ def _shaped(spot: Spot, shape: re.Pattern[str]) -> bool:
     return bool(shape.search(said))
 
 
-def _term_counts(spots: list[Spot], terms: list[str]) -> np.ndarray:
+def _term_counts(lines: Lines, terms: list[str]) -> np.ndarray:
     """How often each term occurs on each line (lines x terms), the text read in one pass."""
-    counts = np.zeros((len(spots), len(terms)), dtype=np.int32)
-    pattern = any_term_pattern(terms)
+    counts = np.zeros((len(lines.spots), len(terms)), dtype=np.int32)
+    pattern = _any_term(tuple(terms))
     if pattern is None:
         return counts
-    text = "\n".join(s.text for s in spots)
-    starts = list(itertools.accumulate((len(s.text) + 1 for s in spots[:-1]), initial=0))
-    for match in pattern.finditer(text):
+    starts = lines.starts
+    for match in pattern.finditer(lines.text):
         line = bisect.bisect_right(starts, match.start()) - 1
         counts[line, int(match.lastgroup[1:])] += 1  # type: ignore[index]
     return counts
+
+
+@lru_cache(maxsize=256)
+def _any_term(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """:func:`any_term_pattern`, first looking ahead for a character a term starts with:
+    the same matches, found twice as fast."""
+    pattern = any_term_pattern(list(terms))
+    stems = [term_stem(t) for t in terms]
+    if pattern is None or not all(stems):
+        return pattern
+    first = "".join(sorted({re.escape(s[0]) for s in stems}))
+    return re.compile(f"(?=[{first}]){pattern.pattern}", pattern.flags)
 
 
 def _window_weight(counts: np.ndarray, weights: np.ndarray, radius: int) -> np.ndarray:
@@ -297,20 +348,42 @@ def _walk(row: ChunkRow, lines: list[str], start: int) -> int | None:
 def _find(source: Source, needles: list[str], start: int, stop: int) -> int | None:
     """The first file line in ``[start, stop)`` where one of ``needles`` starts (a needle
     may run on over the next lines: a wrapped message, the next cue of a caption). Whole
-    needles are looked for first, then their first :data:`SHORTER_NEEDLES` characters."""
+    needles are looked for first, then their first :data:`SHORTER_NEEDLES` characters;
+    the lines are read a block at a time, each block twice the one before."""
     first = bisect.bisect_left(source.content, start)
     last = bisect.bisect_left(source.content, stop)
     for size in (NEEDLE_CHARS, *SHORTER_NEEDLES):
         wanted = list(dict.fromkeys(n[:size] for n in needles))
-        for at in range(first, last):
-            number = source.content[at]
-            here = source.folded[number]
-            joined = here + "".join(source.folded[n] for n in source.content[at + 1 : at + 4])
-            for needle in wanted:
-                found = joined.find(needle)
-                if 0 <= found < len(here):
-                    return number
+        at, block = first, 16
+        while at < last:
+            end = min(last, at + block)
+            found = _first_start(source, wanted, at, end)
+            if found is not None:
+                return source.content[found]
+            at, block = end, block * 2
     return None
+
+
+def _first_start(source: Source, needles: list[str], begin: int, end: int) -> int | None:
+    """The first text line (an index in ``source.content``) in ``[begin, end)`` where one
+    of ``needles`` starts and ends within it and the next three text lines, all folded."""
+    stop = min(len(source.content), end + 3)
+    texts = [source.folded[source.content[i]] for i in range(begin, stop)]
+    starts = list(itertools.accumulate(map(len, texts), initial=0))
+    text = "".join(texts)
+    limit = starts[end - begin]
+    best: int | None = None
+    for needle in needles:
+        at = text.find(needle)
+        while 0 <= at < limit:
+            line = bisect.bisect_right(starts, at) - 1
+            if best is not None and line >= best:
+                break
+            if at + len(needle) <= starts[min(line + 4, stop - begin)]:
+                best = line
+                break
+            at = text.find(needle, at + 1)
+    return None if best is None else begin + best
 
 
 def _needles(line: str, people: list[str]) -> list[str]:
@@ -405,11 +478,21 @@ def _source(path: str) -> Source | None:
         return None
     if stat.st_size > MAX_SOURCE_BYTES:
         return None
-    return _read_source(path, stat.st_mtime_ns, stat.st_size)
+    read = _read_small_source if stat.st_size <= SMALL_SOURCE_BYTES else _read_source
+    return read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)  # the many small files a store holds (64 MB of them at most)
+def _read_small_source(path: str, mtime_ns: int, size: int) -> Source | None:
+    return _load_source(path)
 
 
 @lru_cache(maxsize=64)
 def _read_source(path: str, mtime_ns: int, size: int) -> Source | None:
+    return _load_source(path)
+
+
+def _load_source(path: str) -> Source | None:
     try:
         with open(path, "rb") as f:
             data = f.read()

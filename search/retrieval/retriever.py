@@ -11,11 +11,19 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from search.retrieval.facets import count_facets, day_of
-from search.retrieval.places import LINE_LOCATOR, answer_shape, locate, place, term_weights
+from search.retrieval.places import (
+    LINE_LOCATOR,
+    answer_shape,
+    lines_of,
+    locate,
+    place,
+    term_weights,
+)
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
 from search.retrieval.terms import proximity, search_terms
 from search.store.catalog import ChunkRow
+from search.store.catalog.base import CatalogCache
 from search.store.filters import Filters
 from search.store.store import Store
 
@@ -35,6 +43,8 @@ CANDIDATE_SHARE = 50
 MIN_CANDIDATES, MAX_CANDIDATES = 50, 200
 MODES = ("keyword", "dense", "hybrid", "hybrid+rerank")
 DEFAULT_MODE = "hybrid+rerank"
+# Candidate chunks read lately, kept for the next searches (their text: tens of MB at most).
+CHUNK_ROWS: CatalogCache[str, ChunkRow] = CatalogCache(20_000)
 
 
 @dataclass(slots=True)
@@ -153,9 +163,8 @@ class Retriever:
                 scores[row.doc_id].setdefault(row.chunk_id, score)
                 rows[row.doc_id].append(row)
         if not filters:
-            rows = {d: [] for d in docs}
-            for row in self.store.catalog.chunks_of_documents(docs):
-                rows[row.doc_id].append(row)
+            lines = lines_of(self.store.catalog, docs)
+            return {d: place(lines[d], scores[d], weights, named, shape) for d in lines}
         return {d: place(rows[d], scores[d], weights, named, shape) for d in docs if rows[d]}
 
     def chunks(
@@ -171,7 +180,7 @@ class Retriever:
         terms = search_terms(query)
         scores, top = self._blend(query, terms, depth, filters, mode)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        rows = self.store.catalog.chunks(ranked)
+        rows = self._rows(ranked)
         named: list[str] = []
         if mode == "hybrid+rerank":
             speakers = (p for c in ranked if c in rows for p in rows[c].people)
@@ -181,6 +190,11 @@ class Retriever:
         if mode == "hybrid+rerank" and terms:
             ranked = self._rerank(ranked, rows, scores, terms)
         return [(rows[c], scores[c]) for c in ranked if c in rows], named
+
+    def _rows(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
+        """The chunks with these ids that exist (see :meth:`BaseCatalog.chunks`)."""
+        catalog = self.store.catalog
+        return CHUNK_ROWS.get(catalog, chunk_ids, catalog.chunks)
 
     def _add_speakers(
         self,
@@ -201,7 +215,7 @@ class Retriever:
                 found, _ = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top)
                 for chunk_id, score in found.items():
                     scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
-        rows.update(self.store.catalog.chunks([c for c in scores if c not in rows]))
+        rows.update(self._rows([c for c in scores if c not in rows]))
         for chunk_id in scores:
             if chunk_id in rows:
                 scores[chunk_id] += SPEAKER_WEIGHT * speaker_share(rows[chunk_id], named)
@@ -305,7 +319,7 @@ def _hit(row: ChunkRow, score: float, terms: list[str]) -> Hit:
         heading=row.heading,
         locator=row.locator,
         date=day_of(row.start_ts),
-        people=row.people,
+        people=list(row.people),  # the row may be cached (CHUNK_ROWS, lines_of)
         snippet=text,
         score=round(score, 6),
         highlights=[highlight(text, terms)] if terms else [],

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from search.store.catalog.rows import ChunkRow, SourceAccess, Token, person_key, person_terms
 from search.store.filters import Filters
@@ -23,6 +26,8 @@ from search.store.filters import Filters
 Journal = Callable[[Any, list[str]], None]
 # How many postings one keyword query may score (see BaseCatalog.keyword_search).
 POSTING_BUDGET = 20_000
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 DOCUMENT_FIELDS = (
     "doc_id",
@@ -461,10 +466,21 @@ class BaseCatalog:
         """Each term's postings (see :meth:`_postings`)."""
         return {t: self._postings(t) for t in terms}
 
+    def _cached_postings(self, terms: list[str]) -> dict[str, int]:
+        """:meth:`_postings_of`, each term's counted once per budget until the catalog
+        changes."""
+        budget = POSTING_BUDGET
+
+        def read(keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+            return {(budget, t): n for t, n in self._postings_of([t for _, t in keys]).items()}
+
+        found = _POSTINGS.get(self, [(budget, t) for t in terms], read)
+        return {t: found[budget, t] for t in terms}
+
     def _within_budget(self, terms: list[str]) -> dict[str, int]:
         """The terms to score (in query order) with their postings: rarest first until
         the postings exceed :data:`POSTING_BUDGET`; terms matching nothing are left out."""
-        postings = self._postings_of(terms)
+        postings = self._cached_postings(terms)
         kept: list[str] = []
         spent = 0
         for term in sorted(terms, key=postings.__getitem__):
@@ -698,10 +714,57 @@ class BaseCatalog:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
 
+class CatalogCache(Generic[K, V]):
+    """Values read from catalogs by key, per catalog: the least recently used beyond
+    ``size`` forgotten, and all of a catalog's once its :meth:`~BaseCatalog.change_marker`
+    moves. Thread-safe; the values handed out are shared, so never change them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._cached: dict[str, tuple[Any, OrderedDict[K, V]]] = {}
+
+    def get(self, catalog: Any, keys: list[K], read: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
+        """The values of ``keys`` (those ``read`` finds), the missing ones read."""
+        marker = catalog.change_marker()  # before reading: a write after it moves it
+        name = str(catalog.path)
+        with self._lock:
+            cached = self._cached.get(name)
+            if cached is None or cached[0] != marker:
+                cached = self._cached[name] = (marker, OrderedDict())
+            values = cached[1]
+            found = {k: values[k] for k in keys if k in values}
+            for key in found:
+                values.move_to_end(key)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            fresh = read(missing)
+            with self._lock:
+                values.update(fresh)
+                while len(values) > self.size:
+                    values.popitem(last=False)
+            found.update(fresh)
+        return found
+
+
+# Each term's postings (they change only with the catalog), kept for the next searches.
+_POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
+
+
 def _chunk_row(row: Any) -> ChunkRow:
-    values = dict(row)
-    values["people"] = json.loads(values["people"])
-    return ChunkRow(**values)
+    """A row of :data:`CHUNK_COLUMNS` (then ``date_source``, when selected) as a ChunkRow."""
+    values = list(row)
+    values[_PEOPLE] = list(_people(values[_PEOPLE]))
+    return ChunkRow(*values)
+
+
+_PEOPLE = CHUNK_COLUMNS.split(", ").index("people")
+
+
+@lru_cache(maxsize=4096)
+def _people(raw: str) -> tuple[str, ...]:
+    """A chunk's ``people`` column decoded once per distinct value (few chunks differ)."""
+    return tuple(json.loads(raw))
 
 
 def visible_documents_sql(access: tuple[str, ...]) -> tuple[str, list[Any]]:
