@@ -123,7 +123,7 @@ class Retriever:
         catalog = self.store.catalog
         total = catalog.chunk_total()
         depth = self.candidates if self.candidates is not None else candidate_depth(total)
-        ranked, named = self._ranked(query, max(depth, k * 5), filters, mode)
+        ranked, named, gains = self._ranked(query, max(depth, k * 5), filters, mode)
         best: dict[str, tuple[ChunkRow, float]] = {}
         for row, score in ranked:
             best.setdefault(row.doc_id, (row, score))
@@ -131,11 +131,13 @@ class Retriever:
         words = content_terms(terms, named)
         weights = term_weights(words, catalog.phrase_chunk_counts(words), total)
         shape = answer_shape(query)
-        spots = self._places(top, ranked, filters, weights, named, shape)
+        # where a hit points depends on its chunks' own scores, not on its document's gain
+        own = [(row, score - gains.get(row.doc_id, 0.0)) for row, score in ranked]
+        spots = self._places(top, own, filters, weights, named, shape)
         hits = []
         for row, score in top:
             spot = spots.get(row.doc_id) or place(
-                [row], {row.chunk_id: score}, weights, named, shape
+                [row], {row.chunk_id: score - gains.get(row.doc_id, 0.0)}, weights, named, shape
             )
             hits.append(_pointed(_hit(spot[0] if spot else row, score, terms), spot, terms))
         pool = [row for row, _ in best.values()]
@@ -175,21 +177,33 @@ class Retriever:
 
     def _ranked(
         self, query: str, depth: int, filters: Filters, mode: str
-    ) -> tuple[list[tuple[ChunkRow, float]], list[str]]:
-        """Chunks with their scores, best first, and the people the query names."""
+    ) -> tuple[list[tuple[ChunkRow, float]], list[str], dict[str, float]]:
+        """Chunks with their scores, best first, the people the query names, and what each
+        document gained on its chunks (see :func:`document_gains`)."""
         terms = search_terms(query)
-        scores, top = self._blend(query, terms, depth, filters, mode)
+        blend = self._blend(query, terms, depth, filters, mode)
+        scores, top = blend.scores, blend.top
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         rows = self._rows(ranked)
+        gains: dict[str, float] = {}
+        if mode in ("hybrid", "hybrid+rerank"):
+            gains = document_gains(blend, rows, self.keyword_weight)
         named: list[str] = []
         if mode == "hybrid+rerank":
             speakers = (p for c in ranked if c in rows for p in rows[c].people)
             named = named_people(query, speakers)[:NAMED_PEOPLE]
             if named:
-                ranked = self._add_speakers(query, terms, depth, filters, named, scores, top, rows)
+                self._add_speakers(query, terms, depth, filters, named, scores, top, rows)
+        if gains:
+            for chunk_id in scores:
+                if chunk_id in rows:
+                    scores[chunk_id] += gains.get(rows[chunk_id].doc_id, 0.0)
+            ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        elif named:
+            ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         if mode == "hybrid+rerank" and terms:
             ranked = self._rerank(ranked, rows, scores, terms)
-        return [(rows[c], scores[c]) for c in ranked if c in rows], named
+        return [(rows[c], scores[c]) for c in ranked if c in rows], named, gains
 
     def _rows(self, chunk_ids: list[str]) -> dict[str, ChunkRow]:
         """The chunks with these ids that exist (see :meth:`BaseCatalog.chunks`)."""
@@ -206,20 +220,19 @@ class Retriever:
         scores: dict[str, float],
         top: float,
         rows: dict[str, ChunkRow],
-    ) -> list[str]:
+    ) -> None:
         """The named people's own best chunks join the candidates (their ``rows`` are
         added), and every candidate gains by their share of its lines."""
         if filters.person is None:
             for person in named:
                 narrow = replace(filters, person=person)
-                found, _ = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top)
+                found = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top).scores
                 for chunk_id, score in found.items():
                     scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
         rows.update(self._rows([c for c in scores if c not in rows]))
         for chunk_id in scores:
             if chunk_id in rows:
                 scores[chunk_id] += SPEAKER_WEIGHT * speaker_share(rows[chunk_id], named)
-        return sorted(scores, key=scores.__getitem__, reverse=True)
 
     def _blend(
         self,
@@ -229,21 +242,21 @@ class Retriever:
         filters: Filters,
         mode: str,
         top: float | None = None,
-    ) -> tuple[dict[str, float], float]:
-        """Both legs' scores blended, and the BM25 they were divided by: the query's best,
-        or ``top`` (so that a narrower search scores on the same scale as the broad one)."""
+    ) -> Blend:
+        """Both legs' scores blended; BM25 is divided by the query's best, or by ``top`` (so
+        that a narrower search scores on the same scale as the broad one)."""
         keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
         keyword, dense, _ = self.store.legs(
             query, terms if keyword_weight > 0 else [], depth, filters, dense=keyword_weight < 1
         )
-        scores: dict[str, float] = {}
         if top is None:
             top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
-        for chunk_id, bm25 in keyword:
-            scores[chunk_id] = keyword_weight * bm25 / top
+        blend = Blend({c: bm25 / top for c, bm25 in keyword}, dict(dense), top)
+        for chunk_id, bm25 in blend.keyword.items():
+            blend.scores[chunk_id] = keyword_weight * bm25
         for chunk_id, cosine in dense:
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
-        return scores, top
+            blend.scores[chunk_id] = blend.scores.get(chunk_id, 0.0) + (1 - keyword_weight) * cosine
+        return blend
 
     def _rerank(
         self,
@@ -260,6 +273,37 @@ class Retriever:
                 scores[chunk_id] += self.proximity_weight * proximity(row.text, terms)
         head = sorted(ranked[:top], key=scores.__getitem__, reverse=True)
         return head + ranked[top:]
+
+
+@dataclass(slots=True)
+class Blend:
+    """One search's legs: BM25 divided by ``top`` and cosine per chunk, and their blend."""
+
+    keyword: dict[str, float]
+    dense: dict[str, float]
+    top: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def document_gains(
+    blend: Blend, rows: dict[str, ChunkRow], keyword_weight: float
+) -> dict[str, float]:
+    """doc_id -> how much better the document matches than its best chunk: the best
+    keyword score and the best cosine among its candidate chunks, blended, less its best
+    chunk's blend (a meeting whose words match in one part and whose meaning matches in
+    another is a better hit than either part shows). Every chunk of the document gains it,
+    so their order within the document stays."""
+    best: dict[str, list[float]] = {}  # doc_id -> [keyword, cosine, chunk blend]
+    for chunk_id, blended in blend.scores.items():
+        if chunk_id in rows:
+            doc = best.setdefault(rows[chunk_id].doc_id, [0.0, 0.0, 0.0])
+            doc[0] = max(doc[0], blend.keyword.get(chunk_id, 0.0))
+            doc[1] = max(doc[1], blend.dense.get(chunk_id, 0.0))
+            doc[2] = max(doc[2], blended)
+    return {
+        doc_id: keyword_weight * keyword + (1 - keyword_weight) * cosine - chunk
+        for doc_id, (keyword, cosine, chunk) in best.items()
+    }
 
 
 def candidate_depth(chunks: int) -> int:

@@ -9,10 +9,11 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from search.retrieval.evaluation import evaluate, load_queries
-from search.retrieval.retriever import MODES, Retriever
+from search.retrieval.retriever import MODES, Blend, Retriever, document_gains
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.terms import WORD, proximity, query_terms, term_pattern
 from search.store import store as store_module
+from search.store.catalog import ChunkRow
 from search.store.catalog import base as catalog_base
 from search.store.filters import Filters
 from search.store.store import Store
@@ -190,3 +191,36 @@ def test_eval_command_names_a_bad_query_file_line(
     result = CliRunner().invoke(app, ["eval", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:2" in result.output
+
+
+def test_a_document_matching_in_words_in_one_part_and_in_meaning_in_another_gains() -> None:
+    """A long meeting says "EIP-7688" in one window and talks about readiness in another:
+    as a document it matches better than either window alone, and better than a short
+    note that matches both a little."""
+
+    def row(chunk_id: str, doc_id: str, position: int) -> ChunkRow:
+        return ChunkRow(
+            chunk_id,
+            doc_id,
+            position,
+            "transcript",
+            "vtt",
+            None,
+            "",
+            "",
+            "",
+            "",
+            "",
+            [],
+            None,
+            None,
+        )
+
+    rows = {"a1": row("a1", "A", 0), "a2": row("a2", "A", 1), "b1": row("b1", "B", 0)}
+    blend = Blend(keyword={"a1": 1.0, "b1": 0.5}, dense={"a2": 0.6, "b1": 0.55}, top=12.0)
+    blend.scores = {"a1": 0.3 * 1.0, "a2": 0.7 * 0.6, "b1": 0.3 * 0.5 + 0.7 * 0.55}
+    gains = document_gains(blend, rows, keyword_weight=0.3)
+    assert gains == pytest.approx({"A": 0.3 * 1.0 + 0.7 * 0.6 - 0.7 * 0.6, "B": 0.0})
+    lifted = {c: s + gains[rows[c].doc_id] for c, s in blend.scores.items()}
+    assert max(lifted, key=lifted.__getitem__) == "a2"  # A's best chunk, above B's
+    assert lifted["a2"] > lifted["a1"]  # A's chunks keep their order
