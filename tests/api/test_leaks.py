@@ -13,7 +13,7 @@ from pathlib import Path
 from search.store.embeddings import Embedder
 from tests.leak_check import run
 
-LEAK_CASES = 1000
+LEAK_CASES = 500  # benchmarks/leak_search.py runs 10,000
 
 
 def test_random_searches_reveal_nothing_outside_the_viewers_access(
