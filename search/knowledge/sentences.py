@@ -11,9 +11,9 @@ from dataclasses import dataclass
 LABELS = frozenset(
     """action actions ai ais agreed answer a q decision decisions decided note notes outcome
     outcomes owner owners reason reasons rationale why background context resolved resolution
-    consensus conclusion summary todo
-    update status next question result results agenda date time attendees present proposal
-    proposals topic topics item items issue issues discussion""".split()
+    consensus conclusion summary todo update status next question result results agenda date
+    time attendees present proposal proposals topic topics item items issue issues
+    discussion""".split()
 )
 DECISION_SECTION = re.compile(
     r"^(?:\d+\.\s*)?(?:key\s+)?(?:decisions?(?:\s+(?:made|taken|log|record))?|outcomes?|"

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from search.retrieval.speakers import line_speaker, speaks
-from search.retrieval.terms import any_term_pattern, term_pattern, term_stem
+from search.retrieval.terms import any_term_pattern, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.catalog.base import CatalogCache
 
@@ -223,7 +223,7 @@ def _shaped(spot: Spot, shape: re.Pattern[str]) -> bool:
 def _term_counts(lines: Lines, terms: list[str]) -> np.ndarray:
     """How often each term occurs on each line (lines x terms), the text read in one pass."""
     counts = np.zeros((len(lines.spots), len(terms)), dtype=np.int32)
-    pattern = _any_term(tuple(terms))
+    pattern = any_term_pattern(terms)
     if pattern is None:
         return counts
     starts = lines.starts
@@ -231,18 +231,6 @@ def _term_counts(lines: Lines, terms: list[str]) -> np.ndarray:
         line = bisect.bisect_right(starts, match.start()) - 1
         counts[line, int(match.lastgroup[1:])] += 1  # type: ignore[index]
     return counts
-
-
-@lru_cache(maxsize=256)
-def _any_term(terms: tuple[str, ...]) -> re.Pattern[str] | None:
-    """:func:`any_term_pattern`, first looking ahead for a character a term starts with:
-    the same matches, found twice as fast."""
-    pattern = any_term_pattern(list(terms))
-    stems = [term_stem(t) for t in terms]
-    if pattern is None or not all(stems):
-        return pattern
-    first = "".join(sorted({re.escape(s[0]) for s in stems}))
-    return re.compile(f"(?=[{first}]){pattern.pattern}", pattern.flags)
 
 
 def _window_weight(counts: np.ndarray, weights: np.ndarray, radius: int) -> np.ndarray:

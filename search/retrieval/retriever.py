@@ -194,12 +194,10 @@ class Retriever:
             named = named_people(query, speakers)[:NAMED_PEOPLE]
             if named:
                 self._add_speakers(query, terms, depth, filters, named, scores, top, rows)
-        if gains:
-            for chunk_id in scores:
-                if chunk_id in rows:
-                    scores[chunk_id] += gains.get(rows[chunk_id].doc_id, 0.0)
-            ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        elif named:
+        for chunk_id in scores:
+            if chunk_id in rows:
+                scores[chunk_id] += gains.get(rows[chunk_id].doc_id, 0.0)
+        if gains or named:
             ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         if mode == "hybrid+rerank" and terms:
             ranked = self._rerank(ranked, rows, scores, terms)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 STOPWORDS = frozenset(
@@ -46,14 +48,24 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"\b" + re.escape(term_stem(term)) + r"\w*", re.IGNORECASE)
 
 
-def any_term_pattern(terms: list[str]) -> re.Pattern[str] | None:
+def any_term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     """Words that match any of ``terms`` (:func:`term_pattern`), term N's match in group
-    ``tN``; the word boundary is tested once, before the alternatives (four times faster
-    than a boundary in each). None without terms."""
+    ``tN``. None without terms."""
+    return _any_term_pattern(tuple(terms))
+
+
+@lru_cache(maxsize=256)
+def _any_term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    # A look ahead for a character some term starts with skips most positions at once, and
+    # the word boundary is tested once, not in each alternative: the same matches, found
+    # several times faster.
     if not terms:
         return None
-    parts = [f"(?P<t{n}>{re.escape(term_stem(t))})" for n, t in enumerate(terms)]
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\w*", re.IGNORECASE)
+    stems = [term_stem(t) for t in terms]
+    parts = [f"(?P<t{n}>{re.escape(stem)})" for n, stem in enumerate(stems)]
+    first = "".join(sorted({re.escape(stem[0]) for stem in stems})) if all(stems) else ""
+    ahead = f"(?=[{first}])" if first else ""
+    return re.compile(ahead + r"\b(?:" + "|".join(parts) + r")\w*", re.IGNORECASE)
 
 
 def proximity(text: str, terms: list[str], window: int = 12) -> float:
