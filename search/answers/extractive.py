@@ -57,7 +57,8 @@ MIDPOINT = 0.5
 # The quoted unit's whole chunk is evidence too (a question worded unlike the sentence that
 # answers it still matches the passage around it): PASSAGE_DENSE x the chunk's cosine +
 # the rest x its term coverage (with title and heading), when that is higher. A question
-# that names a speaker of that chunk ("what did Dana say ...") gains NAMED. Calibrated on
+# that names a speaker of that chunk ("what did Dana say ...") gains NAMED, and so does a
+# unit that person said (their turns are also ranked and embedded first). Calibrated on
 # the real development sets: benchmarks/real_data.py prints false abstentions and
 # abstentions on unanswerable questions per source, benchmarks/answers.py a threshold sweep.
 PASSAGE_DENSE = 0.8
@@ -240,6 +241,7 @@ class Unit:
     lexical: float = 0.0
     context: float = 0.0
     typed: bool = False
+    named: bool = False  # said by someone the question names ("what did Dana say ...")
     dense: float = 0.0
     score: float = UNSCORED
 
@@ -551,7 +553,9 @@ def score_units(
     units = []
     for rank, row in enumerate(passages):
         around = f"{row.title}\n{row.heading}"
+        named = set(named_people(question, row.people)) if row.kind in CONVERSATION_KINDS else ()
         for unit in split_units(row, rank):
+            unit.named = unit.speaker in named
             text = f"{unit.lead}\n{unit.text}"
             unit.lexical = coverage(terms, text)
             unit.context = coverage(terms, f"{text}\n{around}\n{unit.speaker or ''}")
@@ -603,6 +607,7 @@ def prescore(unit: Unit) -> float:
         + 0.2 * unit.context
         + 0.3 * unit.dense
         + 0.1 * unit.typed
+        + 0.2 * unit.named
         - 0.01 * unit.rank
     )
 
@@ -616,7 +621,7 @@ def final_score(unit: Unit) -> float:
         W_DENSE * unit.dense
         + W_LEXICAL * unit.lexical
         + W_CONTEXT * unit.context
-        + W_TYPE * unit.typed
+        + W_TYPE * (unit.typed or unit.named)
         - 0.1 * fragment
         - 0.004 * unit.rank
     )
@@ -652,15 +657,16 @@ def names_a_speaker(question: str, row: ChunkRow) -> bool:
 def confidence(chosen: list[Unit], unsaid: Sequence[str] = (), support: float = 0.0) -> float:
     """How sure the quoted units answer the question, 0..1; 0.5 at :data:`MIDPOINT`.
 
-    The evidence is the best unit's similarity and term coverage, or the ``support`` of
-    its passage (:func:`passage_support`) when that is higher. A question that names a
+    The evidence is the best unit's similarity and term coverage (plus :data:`NAMED` when
+    the question names who said it), or the ``support`` of its passage
+    (:func:`passage_support`) when that is higher. A question that names a
     code, a number or a compound term that nothing in the store says (``unsaid``:
     "BPO2", "2027", "free-threaded") is about something that was not said: its
     confidence is halved.
     """
     if not chosen:
         return 0.0
-    raw = max(support, *(0.7 * u.dense + 0.3 * u.context for u in chosen))
+    raw = max(support, *(0.7 * u.dense + 0.3 * u.context + NAMED * u.named for u in chosen))
     sure = 1.0 / (1.0 + math.exp(-12.0 * (raw - MIDPOINT)))
     return sure / 2 if unsaid else sure
 

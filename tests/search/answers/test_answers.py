@@ -14,7 +14,9 @@ from search.answers.extractive import (
     Answerer,
     Unit,
     confidence,
+    final_score,
     passage_support,
+    score_units,
     split_units,
     term_pattern,
     weigh_terms,
@@ -195,6 +197,25 @@ def test_a_passage_that_matches_the_question_lifts_a_sentence_worded_unlike_it()
     # The same passage, unrelated to the question (low cosine, no terms, nobody named):
     unrelated = passage_support("Who runs payroll?", [], [unit], [], {row.chunk_id: 0.2})
     assert confidence([unit], (), unrelated) < 0.5
+
+
+def test_a_question_naming_a_speaker_prefers_and_trusts_their_turns() -> None:
+    row = _row(
+        "chat",
+        "mids: we should insist on proof from whoever complains\n"
+        "nop: we should ask for proof from whoever complains",
+        ["mids", "nop"],
+    )
+    question = "What did nop think we should demand from people who complain?"
+    terms = weigh_terms(["nop", "think", "demand", "people", "complain"], [row])
+    units = score_units(question, terms, [row], {})
+    assert [(u.speaker, u.named) for u in units] == [("mids", False), ("nop", True)]
+    for unit in units:
+        unit.dense = 0.4  # worded alike: only who said it differs
+        unit.score = final_score(unit)
+    mids, nop = units
+    assert nop.score > mids.score
+    assert confidence([nop]) > confidence([mids])
 
 
 def test_an_empty_store_raises_rather_than_answering(store: Store) -> None:
