@@ -262,6 +262,7 @@ class Store:
             )
             for write_id, doc_ids in noted:
                 self._apply(vectors, write_id, doc_ids, chunks)
+        self.catalog.maintain()
         if chunks and self.recorded_model() is None:  # the first write: say what made them
             configured = self.settings.model_fingerprint
             self.record_model(ModelFingerprint(configured.name, len(chunks[0].embedding)))
@@ -281,6 +282,7 @@ class Store:
             doc_ids = self.catalog.forget(path, journal=note)
             for write_id in noted:
                 self._apply(vectors, write_id, doc_ids, [])
+        self.catalog.maintain()
         return doc_ids
 
     def restore_vectors(self, chunks: list[VectorChunk]) -> None:

@@ -459,8 +459,15 @@ class BaseCatalog:
         raise NotImplementedError
 
     def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
-        """How many chunks contain each phrase in their text."""
+        """How many chunks contain each phrase in their text, each counted once until the
+        catalog changes."""
+        return _PHRASES.get(self, list(dict.fromkeys(phrases)), self._phrase_counts)
+
+    def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         raise NotImplementedError
+
+    def maintain(self) -> None:
+        """Upkeep after writes (the server catalog vacuums; the embedded one needs none)."""
 
     def _postings_of(self, terms: list[str]) -> dict[str, int]:
         """Each term's postings (see :meth:`_postings`)."""
@@ -747,8 +754,10 @@ class CatalogCache(Generic[K, V]):
         return found
 
 
-# Each term's postings (they change only with the catalog), kept for the next searches.
+# Each term's postings and each phrase's chunks (they change only with the catalog), kept
+# for the next searches.
 _POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
+_PHRASES: CatalogCache[str, int] = CatalogCache(4096)
 
 
 def _chunk_row(row: Any) -> ChunkRow:

@@ -275,7 +275,7 @@ class Catalog(BaseCatalog):
             return 0
         return int(row[0])
 
-    def phrase_chunk_counts(self, phrases: list[str]) -> dict[str, int]:
+    def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         """How many chunks contain each phrase (FTS5 phrase match on the text column)."""
         counts: dict[str, int] = {}
         for phrase in phrases:

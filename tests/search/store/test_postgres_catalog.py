@@ -178,6 +178,26 @@ def test_postings_follow_every_write_in_its_transaction(database_url: str) -> No
     catalog.close()
 
 
+def vacuums(catalog: PostgresCatalog) -> int:
+    row = catalog._db.execute(
+        "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables "
+        "WHERE relid = 'chunk_terms'::regclass"
+    ).fetchone()
+    return int(row[0])
+
+
+def test_the_catalog_vacuums_its_postings_once_many_are_new(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
+    catalog.maintain()
+    assert vacuums(catalog) == 0  # two postings: not worth a vacuum
+    texts = [" ".join(f"w{i}x{j}" for j in range(60)) for i in range(200)]  # 12,000 postings
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", texts)], set())
+    catalog.maintain()
+    assert vacuums(catalog) >= 1  # by the catalog itself: this server may run no autovacuum
+    catalog.close()
+
+
 def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> None:
     catalog = PostgresCatalog(database_url)
     catalog.write_source(
