@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from search.store.backup import BackupError, backup, restore
-from search.store.catalog import open_catalog
+from search.store.catalog import open_catalog, postgres
 from search.store.catalog.postgres import SCHEMA_VERSION, CatalogUnavailable, PostgresCatalog
 from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
@@ -175,6 +175,24 @@ def test_postings_follow_every_write_in_its_transaction(database_url: str) -> No
 
     catalog.forget("/org")
     assert postings(catalog) == []
+    catalog.close()
+
+
+@pytest.mark.parametrize("overfetch", [1, 4, 1000])
+def test_a_filtered_keyword_search_keeps_the_best_that_pass_however_few_are_checked_first(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, overfetch: int
+) -> None:
+    monkeypatch.setattr(postgres, "KEYWORD_OVERFETCH", overfetch)
+    catalog = PostgresCatalog(database_url)
+    for n in range(12):  # "lunar" said n + 1 times: a later document scores higher
+        doc = memo(f"d{n}", [" ".join(["lunar"] * (n + 1) + ["dust"] * 5)])
+        doc["kind"] = "chat" if n % 3 == 0 else "memo"
+        catalog.write_source(f"/org/{n}.rst", "rst", "h1", None, [doc], set())
+    everything = [c for c, _ in catalog.keyword_search(["lunar"], 100, Filters())]
+    chats = [c for c in everything if int(c[1:].split(":")[0]) % 3 == 0]
+    for limit in (1, 2, 3, 10):
+        found = catalog.keyword_search(["lunar"], limit, Filters(kinds=("chat",)))
+        assert [c for c, _ in found] == chats[:limit]
     catalog.close()
 
 
