@@ -63,7 +63,7 @@ def _serve(settings: Settings, host: str, port: int, allow_anonymous: bool, work
     from api.auth import describe, is_loopback
 
     with store_session() as store:
-        counts = store_status(store)
+        counts = store_status(store, build_people=False)
         signed_in = bool(settings.auth_proxy_addresses) or store.catalog.has_tokens()
         sign_in = describe(settings, store, host, allow_anonymous and not is_loopback(host))
     if not signed_in and not is_loopback(host) and not allow_anonymous:

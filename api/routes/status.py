@@ -22,9 +22,9 @@ def health() -> schemas.Health:
 
 @router.get("/status", response_model=schemas.Status | schemas.StatusBrief, operation_id="status")
 def status(store: StoreDep, principal: PrincipalDep) -> dict[str, Any] | schemas.StatusBrief:
-    """For an admin: counts of documents, conversations, messages, chunks and people, the
-    last ingest run, where the store is, each live source's last sync. For anyone else:
-    who they are signed in as."""
+    """For an admin: counts of documents, conversations, messages, chunks and people (as
+    distinct names until the people directory is built), the last ingest run, where the
+    store is, each live source's last sync. For anyone else: who they are signed in as."""
     if not principal.admin:
         return schemas.StatusBrief(signed_in_as=principal.name)
-    return {**store_status(store), "live_sources": source_states(store)}
+    return {**store_status(store, build_people=False), "live_sources": source_states(store)}

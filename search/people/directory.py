@@ -1378,6 +1378,15 @@ def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
         return directory
 
 
+def built_directory(catalog: Catalog, people_file: Path | None) -> Directory | None:
+    """The directory of this catalog as it is now if this process has one (built, or loaded
+    from a warm-start snapshot), else None: never builds, never waits for a build."""
+    cached = _CACHE.get(f"{catalog.path}|{people_file}")
+    if cached is None or cached[0] != directory_key(catalog, people_file):
+        return None
+    return cached[1]
+
+
 def _file_stamp(path: Path | None) -> tuple[float, int] | None:
     if path is None or not path.is_file():
         return None

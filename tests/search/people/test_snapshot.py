@@ -8,10 +8,11 @@ from pathlib import Path
 
 from ingest.pipeline import ingest
 from search.people import snapshot
-from search.people.directory import build_directory, directory_for
+from search.people.directory import build_directory, built_directory, directory_for
 from search.people.experts import ExpertFinder
 from search.people.people_file import load_people_config
 from search.store.settings import Settings
+from search.status import status
 from search.store.store import Store
 from tests.conftest import PEOPLE_FILE
 
@@ -38,6 +39,22 @@ def test_the_child_process_saves_the_directory_the_server_would_build(
         assert "profile_index" in warmed.cache  # experts need not build it either
         experts = ExpertFinder(store, PEOPLE_FILE).find("mobile release", k=3)
         assert experts and experts[0].evidence
+    finally:
+        store.close()
+
+
+def test_status_at_server_start_counts_names_rather_than_build_the_directory(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        quick = status(store, build_people=False)
+        assert quick["people"] == store.status()["people"]  # distinct names in the catalog
+        assert built_directory(store.catalog, PEOPLE_FILE) is None  # nothing was built
+        merged = status(store)["people"]
+        assert merged == len(directory_for(store.catalog, PEOPLE_FILE).persons)
+        assert merged != quick["people"]
+        assert status(store, build_people=False)["people"] == merged  # once built, used
     finally:
         store.close()
 
