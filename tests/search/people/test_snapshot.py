@@ -11,8 +11,8 @@ from search.people import snapshot
 from search.people.directory import build_directory, built_directory, directory_for
 from search.people.experts import ExpertFinder
 from search.people.people_file import load_people_config
-from search.store.settings import Settings
 from search.status import status
+from search.store.settings import Settings
 from search.store.store import Store
 from tests.conftest import PEOPLE_FILE
 
