@@ -20,7 +20,7 @@ from search.store.filters import Filters
 from search.store.settings import ModelFingerprint, Settings
 from search.store.vectors import VectorChunk, Vectors, chroma_client
 
-# A filtered dense query first takes this many nearest chunks unfiltered (see Store.nearest).
+# A filtered dense query takes this many nearest chunks unfiltered (see Store.nearest).
 OVERFETCH = 1000
 # Up to this many chunks passing a filter are scored one by one (Chroma's HNSW search is
 # slow when it may visit only a few of its nodes).
@@ -29,7 +29,6 @@ EXACT = 1000
 # chunks and keeps the visible ones (most chunks usually pass; see Store.nearest).
 ACCESS_OVERFETCH = 4
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
-_NEAR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nearest")
 
 
 def _passing_nearest(
@@ -166,35 +165,31 @@ class Store:
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the ``k`` nearest chunks that pass ``filters``.
 
-        The catalog lists the chunks that pass while Chroma fetches the :data:`OVERFETCH`
-        nearest unfiltered. Up to :data:`EXACT` passing chunks are all scored, exactly;
-        otherwise, when ``k`` of the nearest pass, they are the answer; else Chroma
-        searches among exactly the passing chunks. An access list alone (which most
-        chunks usually pass) is first checked on the :data:`ACCESS_OVERFETCH` times ``k``
-        nearest; the rest runs only when fewer than ``k`` of them pass, without the wide
-        overfetch when so few passed that it could not hold ``k``. The filter always
-        applies before the top-k cut, and every path is much faster than Chroma's metadata
-        filter at scale.
+        The nearest chunks unfiltered come first, and the catalog tells which of them pass:
+        the :data:`ACCESS_OVERFETCH` times ``k`` nearest when an access list alone filters
+        (most chunks usually pass), then (or else) the :data:`OVERFETCH` nearest, unless so
+        few passed that those could not hold ``k`` either. When ``k`` of them pass, they are
+        the answer. Only then does the catalog list every passing chunk: up to :data:`EXACT`
+        are scored one by one (exact), more are searched by Chroma among exactly those. The
+        filter always applies before the top-k cut, and every path is much faster than
+        Chroma's metadata filter at scale, or than listing every chunk of a common kind.
         """
         if not filters:
             return self.vectors.search(embedding, k)
-        wide = True
-        if filters.only_access:
-            near = self.vectors.search(embedding, k * ACCESS_OVERFETCH)
+        wide = max(k, OVERFETCH)
+        depth = k * ACCESS_OVERFETCH if filters.only_access else wide
+        while True:
+            near = self.vectors.search(embedding, depth)
             passing = self.catalog.passing_among(filters, [chunk_id for chunk_id, _ in near])
-            found = _passing_nearest(near, passing, k, k * ACCESS_OVERFETCH)
+            found = _passing_nearest(near, passing, k, depth)
             if found is not None:
                 return found
-            # so few pass near the query that the OVERFETCH nearest would not hold k either
-            wide = len(passing) * OVERFETCH >= k * len(near)
-        depth = max(k, OVERFETCH)
-        nearest = _NEAR.submit(self.vectors.search, embedding, depth) if wide else None
+            if depth >= wide or len(passing) * wide < k * len(near):
+                break
+            depth = wide
         allowed = self.catalog.passing(filters)
         if len(allowed) <= EXACT:
             return self.vectors.rank(embedding, allowed, k)
-        found = _passing_nearest(nearest.result(), set(allowed), k, depth) if nearest else None
-        if found is not None:
-            return found
         return self.vectors.search(embedding, k, ids=allowed)
 
     def legs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -226,6 +227,17 @@ class Catalog(BaseCatalog):
             self._db.execute("COMMIT")
 
     # --- the keyword leg: FTS5 with BM25 --------------------------------------------------
+
+    def passing_among(self, filters: Filters, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunks pass ``filters``, each looked up by its id: the ids are the
+        outer loop (a CROSS JOIN), since without statistics SQLite may instead walk the
+        filter's index over every chunk of a kind (80 ms at 1M chunks, against 3 ms)."""
+        where, params = filter_sql(filters, alias="c")
+        sql = (
+            "SELECT c.chunk_id FROM json_each(?) ids CROSS JOIN chunks c "
+            f"ON c.chunk_id = ids.value WHERE 1{where}"
+        )
+        return {r[0] for r in self._db.execute(sql, [json.dumps(chunk_ids), *params])}
 
     def keyword_search(
         self, terms: list[str], limit: int, filters: Filters
