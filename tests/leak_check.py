@@ -348,13 +348,16 @@ def run(n: int, base: Path | None = None, *, on_case: Any = None) -> int:
         def one(case: Case) -> None:
             nonlocal ran
             ws = workspaces.get(case.seed)
-            saved = store_module.EXACT, store_module.OVERFETCH, store_module.ACCESS_OVERFETCH
+            names = ("EXACT", "OVERFETCH", "ACCESS_OVERFETCH", "FILTER_OVERFETCH", "DEEPEST")
+            saved = [getattr(store_module, name) for name in names]
             if case.narrow_dense:  # Chroma restricted to the passing chunks, overfetch cut
-                store_module.EXACT, store_module.OVERFETCH, store_module.ACCESS_OVERFETCH = 2, 3, 1
+                for name, value in zip(names, (2, 3, 1, 1, 3), strict=True):
+                    setattr(store_module, name, value)
             try:
                 check(ws, case)
             finally:
-                store_module.EXACT, store_module.OVERFETCH, store_module.ACCESS_OVERFETCH = saved
+                for name, value in zip(names, saved, strict=True):
+                    setattr(store_module, name, value)
             ran += 1
             if on_case is not None:
                 on_case(ran)

@@ -58,15 +58,21 @@ def test_filter_is_applied_inside_both_legs_not_after_the_cut(sample_stores: Sto
 
 
 @pytest.mark.parametrize(
-    ("exact", "overfetch"),
-    [(1000, 1000), (0, 1000), (0, 3)],
-    ids=["exact", "overfetch", "narrow-fallback"],
+    ("exact", "overfetch", "deepest"),
+    [(1000, 1000, 10_000), (0, 1000, 10_000), (0, 3, 10_000), (0, 3, 3)],
+    ids=["exact", "overfetch", "deeper", "narrow-fallback"],
 )
 def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
-    sample_stores: Store, monkeypatch: pytest.MonkeyPatch, exact: int, overfetch: int
+    sample_stores: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    exact: int,
+    overfetch: int,
+    deepest: int,
 ) -> None:
     monkeypatch.setattr(store_module, "EXACT", exact)
     monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
+    monkeypatch.setattr(store_module, "FILTER_OVERFETCH", 1)
+    monkeypatch.setattr(store_module, "DEEPEST", deepest)
     filters = Filters(kinds=("email", "transcript"), since=1.7e9)
     embedding = sample_stores.embedder.embed_query("who is on call for the database migration")
     passing = set(sample_stores.catalog.passing(filters))

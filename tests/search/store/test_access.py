@@ -83,6 +83,8 @@ def test_dense_leg_with_access_is_what_filtering_first_gives(
     monkeypatch.setattr(store_module, "EXACT", exact)
     monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
     monkeypatch.setattr(store_module, "ACCESS_OVERFETCH", access_overfetch)
+    monkeypatch.setattr(store_module, "FILTER_OVERFETCH", 1)
+    monkeypatch.setattr(store_module, "DEEPEST", overfetch)
     filters = Filters(access=access)
     passing = store.catalog.passing(filters)
     for query in ("budget rollout", "hiring plan", "pricing"):

@@ -48,6 +48,8 @@ def test_filtered_dense_search_works_on_the_chroma_server(
 ) -> None:
     monkeypatch.setattr(store_module, "EXACT", exact)
     monkeypatch.setattr(store_module, "OVERFETCH", overfetch)
+    monkeypatch.setattr(store_module, "FILTER_OVERFETCH", 1)
+    monkeypatch.setattr(store_module, "DEEPEST", overfetch)
     org = write_org(tmp_path / "org")
     store = make_store(
         tmp_path / "home", chroma_url=chroma_url, collection=f"filters_{exact}_{overfetch}"
