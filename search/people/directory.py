@@ -1348,6 +1348,7 @@ def _slack_users(path: Path) -> list[Any]:
 
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 _CACHE_LOCK = threading.Lock()
+_DEFERRED: dict[str, Callable[[], object]] = {}
 
 
 def directory_key(catalog: Catalog, people_file: Path | None) -> tuple[Any, ...]:
@@ -1363,11 +1364,21 @@ def remember(
         _CACHE[f"{catalog.path}|{people_file}"] = (key, found)
 
 
+def defer(catalog: Catalog, people_file: Path | None, load: Callable[[], object]) -> None:
+    """Have the next :func:`directory_for` of this catalog call ``load`` first (a saved
+    directory put in the cache with :func:`remember`; loading it is seconds of holding the
+    GIL on a large store, so it waits for the first request that needs it)."""
+    _DEFERRED[f"{catalog.path}|{people_file}"] = load
+
+
 def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
     """The directory of this catalog, rebuilt only when the catalog or people.yaml changed
     (from the one cached before: only changed documents are read again)."""
-    key = directory_key(catalog, people_file)
     name = f"{catalog.path}|{people_file}"
+    load = _DEFERRED.pop(name, None)
+    if load is not None:
+        load()
+    key = directory_key(catalog, people_file)
     with _CACHE_LOCK:
         cached = _CACHE.get(name)
         if cached is not None and cached[0] == key:

@@ -4,14 +4,18 @@ Building them is seconds to tens of seconds of pure-Python work. In a thread of 
 it would hold the GIL and stretch every search while it runs, so a server calls
 :func:`warm_in_background` instead, which:
 
-1. loads ``WATERCOOLER_HOME/people.snapshot`` when it was built for the store as it is now
+1. keeps ``WATERCOOLER_HOME/people.snapshot`` when it was built for the store as it is now
    (the catalog's change marker and people.yaml's stamp, :func:`directory_key`) by the
-   same code (:func:`code_stamp`: an upgrade that changes who is a person rebuilds it): a
-   restart of an unchanged store is warm at once;
+   same code (:func:`code_stamp`: an upgrade that changes who is a person rebuilds it), as
+   its header alone says: a restart of an unchanged store is warm at once;
 2. else runs ``python -m search.people.snapshot`` at low priority, which builds both from
-   the catalog and the vectors and writes the snapshot (pickled, written to a temporary
-   file and renamed into place), while the server's thread only waits on the process;
-3. loads what the child wrote into the directory cache, if the store has not changed since.
+   the catalog and the vectors and writes the snapshot (a pickled header, then the
+   directory, written to a temporary file and renamed into place), while the server's
+   thread only waits on the process;
+3. has the first request that needs the directory load the snapshot (see
+   :func:`search.people.directory.defer`), if the store has not changed since. Loading
+   holds the GIL (16 s for the 2.8 GB snapshot of a million chunks): done at start it
+   stalled every search, and the first one 4 s.
 
 The child updates the snapshot it finds (one of the same code, built before the store last
 changed) rather than starting anew: only new and changed documents are read and attributed
@@ -39,7 +43,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from search.people.directory import Directory, build_directory, directory_key, remember
+from search.people.directory import (
+    Directory,
+    build_directory,
+    defer,
+    directory_key,
+    remember,
+)
 from search.people.experts import profile_index
 from search.people.people_file import load_people_config
 from search.store.settings import Settings
@@ -48,7 +58,7 @@ from search.store.store import Store
 logger = logging.getLogger(__name__)
 
 SNAPSHOT = "people.snapshot"
-FORMAT = 3
+FORMAT = 4
 # What the child process needs of the server's settings (the rest stay its own defaults).
 CHILD_SETTINGS = (
     "home",
@@ -82,8 +92,8 @@ def write_snapshot(store: Store) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with partial.open("wb") as out:
-        saved = (FORMAT, code_stamp(), key, directory)
-        pickle.dump(saved, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((FORMAT, code_stamp(), key), out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(directory, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, path)
     return path
 
@@ -93,34 +103,61 @@ def _saved(store: Store) -> Directory | None:
     state it was built for (None when there is none): a build updates it."""
     try:
         with snapshot_path(store.settings).open("rb") as saved:
-            version, code, _, directory = pickle.load(saved)
+            version, code, _ = pickle.load(saved)
+            if version != FORMAT or code != code_stamp():
+                return None
+            directory = pickle.load(saved)
     except Exception:  # none yet, or of another version: build anew
         return None
-    if version != FORMAT or code != code_stamp() or not isinstance(directory, Directory):
-        return None
-    return directory
+    return directory if isinstance(directory, Directory) else None
+
+
+def snapshot_is_current(store: Store) -> bool:
+    """Whether the snapshot on disk was built for the store as it is now by this code (its
+    header alone is read)."""
+    try:
+        with snapshot_path(store.settings).open("rb") as saved:
+            header = pickle.load(saved)
+    except FileNotFoundError:
+        return False
+    except Exception as exc:  # a snapshot of another version, cut short: rebuild it
+        logger.warning("ignoring the people snapshot %s: %s", snapshot_path(store.settings), exc)
+        return False
+    return _current(store, header)
+
+
+def _current(store: Store, header: Any) -> bool:
+    if not isinstance(header, tuple) or len(header) != 3:
+        return False
+    version, code, key = header
+    people_file = store.settings.people_path
+    return (
+        version == FORMAT
+        and code == code_stamp()
+        and key == directory_key(store.catalog, people_file)
+    )
 
 
 def load_snapshot(store: Store) -> bool:
     """Put the saved directory in the cache if it was built for the store as it is now."""
     path = snapshot_path(store.settings)
-    people_file = store.settings.people_path
     try:
         with path.open("rb") as saved:
-            version, code, key, directory = pickle.load(saved)
+            header = pickle.load(saved)
+            if not _current(store, header):
+                return False
+            directory = pickle.load(saved)
     except FileNotFoundError:
         return False
     except Exception as exc:  # a snapshot of another version, cut short: rebuild it
         logger.warning("ignoring the people snapshot %s: %s", path, exc)
         return False
-    if version != FORMAT or code != code_stamp():
-        return False
-    if key != directory_key(store.catalog, people_file):
+    if not isinstance(directory, Directory):
         return False
     index = directory.cache.get("profile_index")
     if index is not None:
         index.store = store
-    remember(store.catalog, people_file, key, directory)
+    remember(store.catalog, store.settings.people_path, header[2], directory)
     return True
 
 
@@ -155,22 +192,27 @@ class Warmer:
             logger.warning("people directory not built at start: %s", exc)
 
     def _build_or_load(self) -> None:
-        if self.stopped.is_set() or self.store.catalog.is_empty() or load_snapshot(self.store):
+        if self.stopped.is_set() or self.store.catalog.is_empty():
             return
-        settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
-        self.child = subprocess.Popen(
-            [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        _, errors = self.child.communicate()
-        if self.stopped.is_set():
-            return
-        if self.child.returncode != 0:
-            logger.warning("people directory not built at start: %s", errors[-2000:])
-        elif not load_snapshot(self.store):
-            logger.info("the store changed while the people directory was built")
+        if not snapshot_is_current(self.store):
+            settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            _, errors = self.child.communicate()
+            if self.stopped.is_set():
+                return
+            if self.child.returncode != 0:
+                logger.warning("people directory not built at start: %s", errors[-2000:])
+                return
+            if not snapshot_is_current(self.store):
+                logger.info("the store changed while the people directory was built")
+                return
+        store = self.store
+        defer(store.catalog, store.settings.people_path, lambda: load_snapshot(store))
 
 
 def warm_in_background(store: Store) -> Warmer:

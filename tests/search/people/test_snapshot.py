@@ -33,6 +33,8 @@ def test_the_child_process_saves_the_directory_the_server_would_build(
         warmer.thread.join(timeout=300)
         assert warmer.child is not None and warmer.child.returncode == 0
         assert snapshot.snapshot_path(store.settings).is_file()
+        # not loaded into the server yet: that waits for the first request needing it
+        assert built_directory(store.catalog, PEOPLE_FILE) is None
         warmed = directory_for(store.catalog, PEOPLE_FILE)
         built = build_directory(store.catalog, load_people_config(PEOPLE_FILE))
         assert {p.name for p in warmed.persons.values()} == {p.name for p in built.persons.values()}
@@ -55,6 +57,21 @@ def test_status_at_server_start_counts_names_rather_than_build_the_directory(
         assert merged == len(directory_for(store.catalog, PEOPLE_FILE).persons)
         assert merged != quick["people"]
         assert status(store, build_people=False)["people"] == merged  # once built, used
+    finally:
+        store.close()
+
+
+def test_a_restart_keeps_a_current_snapshot_and_loads_it_on_first_need(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        snapshot.write_snapshot(store)
+        warmer = snapshot.warm_in_background(store)
+        warmer.thread.join(timeout=60)
+        assert warmer.child is None  # nothing to build
+        assert built_directory(store.catalog, PEOPLE_FILE) is None
+        assert "profile_index" in directory_for(store.catalog, PEOPLE_FILE).cache  # loaded
     finally:
         store.close()
 
@@ -85,8 +102,10 @@ def test_a_snapshot_built_by_other_code_is_not_used(sample_store: Store, tmp_pat
     store = _copy(sample_store, tmp_path)
     try:
         path = snapshot.write_snapshot(store)
-        version, _, key, directory = pickle.loads(path.read_bytes())
-        path.write_bytes(pickle.dumps((version, "an older release", key, directory)))
+        with path.open("rb") as saved:
+            (version, _, key), directory = pickle.load(saved), pickle.load(saved)
+        path.write_bytes(pickle.dumps((version, "an older release", key)) + pickle.dumps(directory))
+        assert not snapshot.snapshot_is_current(store)
         assert not snapshot.load_snapshot(store)
     finally:
         store.close()
