@@ -63,7 +63,7 @@ def _serve(settings: Settings, host: str, port: int, allow_anonymous: bool, work
     from api.auth import describe, is_loopback
 
     with store_session() as store:
-        counts = store_status(store, build_people=False)
+        counts = store.status()
         signed_in = bool(settings.auth_proxy_addresses) or store.catalog.has_tokens()
         sign_in = describe(settings, store, host, allow_anonymous and not is_loopback(host))
     if not signed_in and not is_loopback(host) and not allow_anonymous:
@@ -75,8 +75,7 @@ def _serve(settings: Settings, host: str, port: int, allow_anonymous: bool, work
         )
     console.print(
         f"Watercooler: {counts['documents']} documents, {counts['conversations']} conversations, "
-        f"{counts['messages']} messages, {counts['chunks']} chunks, {counts['people']} people "
-        f"from {settings.home_dir}"
+        f"{counts['messages']} messages, {counts['chunks']} chunks from {settings.home_dir}"
     )
     processes = f", {workers} worker processes" if workers > 1 else ""
     console.print(f"Serving on [bold]http://{host}:{port}/[/bold] (API docs at /docs{processes})")
