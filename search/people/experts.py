@@ -713,8 +713,9 @@ class ProfileIndex:
             sums = np.zeros((len(self.people), self.vectors.shape[1]), dtype=np.float32)
             # one person's buckets at a time: weighting them all at once copied every vector
             # (2 GB at a million chunks) for each new set of weights
-            ends = [*self.starts[1:].tolist(), len(self.vectors)]
-            for owner, start, end in zip(self.owners.tolist(), self.starts.tolist(), ends):
+            starts = self.starts.tolist()
+            ends = [*starts[1:], len(self.vectors)]
+            for owner, start, end in zip(self.owners.tolist(), starts, ends, strict=True):
                 sums[owner] = weights[start:end].astype(np.float32) @ self.vectors[start:end]
             if len(self._sums) >= SUMS_CACHED:
                 self._sums.clear()  # one step, safe beside other request threads
