@@ -1348,7 +1348,8 @@ def _slack_users(path: Path) -> list[Any]:
 
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 _CACHE_LOCK = threading.Lock()
-_DEFERRED: dict[str, Callable[[], object]] = {}
+# Per catalog, what loads a saved directory (and its key) when one is first needed.
+_DEFERRED: dict[str, Callable[[], tuple[tuple[Any, ...], Directory] | None]] = {}
 
 
 def directory_key(catalog: Catalog, people_file: Path | None) -> tuple[Any, ...]:
@@ -1364,22 +1365,28 @@ def remember(
         _CACHE[f"{catalog.path}|{people_file}"] = (key, found)
 
 
-def defer(catalog: Catalog, people_file: Path | None, load: Callable[[], object]) -> None:
-    """Have the next :func:`directory_for` of this catalog call ``load`` first (a saved
-    directory put in the cache with :func:`remember`; loading it is seconds of holding the
-    GIL on a large store, so it waits for the first request that needs it)."""
+def defer(
+    catalog: Catalog,
+    people_file: Path | None,
+    load: Callable[[], tuple[tuple[Any, ...], Directory] | None],
+) -> None:
+    """Have the next :func:`directory_for` of this catalog start from what ``load`` returns
+    (a saved directory and its key; loading it is seconds of holding the GIL on a large
+    store, so it waits for the first request that needs it). Requests meanwhile wait for
+    that load, as they would for a build, rather than build another."""
     _DEFERRED[f"{catalog.path}|{people_file}"] = load
 
 
 def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
     """The directory of this catalog, rebuilt only when the catalog or people.yaml changed
-    (from the one cached before: only changed documents are read again)."""
-    name = f"{catalog.path}|{people_file}"
-    load = _DEFERRED.pop(name, None)
-    if load is not None:
-        load()
+    (from the one cached or loaded before: only changed documents are read again)."""
     key = directory_key(catalog, people_file)
+    name = f"{catalog.path}|{people_file}"
     with _CACHE_LOCK:
+        load = _DEFERRED.pop(name, None)
+        loaded = load() if load is not None else None
+        if loaded is not None:
+            _CACHE[name] = loaded
         cached = _CACHE.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -101,64 +101,66 @@ def write_snapshot(store: Store) -> Path:
 def _saved(store: Store) -> Directory | None:
     """The directory of the snapshot on disk if the same code built it, whatever store
     state it was built for (None when there is none): a build updates it."""
-    try:
-        with snapshot_path(store.settings).open("rb") as saved:
-            version, code, _ = pickle.load(saved)
-            if version != FORMAT or code != code_stamp():
-                return None
-            directory = pickle.load(saved)
-    except Exception:  # none yet, or of another version: build anew
-        return None
-    return directory if isinstance(directory, Directory) else None
+    found = _read(store, body=True, any_state=True)
+    return found[1] if found is not None else None
 
 
 def snapshot_is_current(store: Store) -> bool:
     """Whether the snapshot on disk was built for the store as it is now by this code (its
     header alone is read)."""
-    try:
-        with snapshot_path(store.settings).open("rb") as saved:
-            header = pickle.load(saved)
-    except FileNotFoundError:
-        return False
-    except Exception as exc:  # a snapshot of another version, cut short: rebuild it
-        logger.warning("ignoring the people snapshot %s: %s", snapshot_path(store.settings), exc)
-        return False
-    return _current(store, header)
+    return _read(store, body=False) is not None
 
 
-def _current(store: Store, header: Any) -> bool:
-    if not isinstance(header, tuple) or len(header) != 3:
-        return False
-    version, code, key = header
-    people_file = store.settings.people_path
-    return (
-        version == FORMAT
-        and code == code_stamp()
-        and key == directory_key(store.catalog, people_file)
-    )
+def read_snapshot(store: Store) -> tuple[tuple[Any, ...], Directory] | None:
+    """The saved directory and its key, if it was built for the store as it is now."""
+    found = _read(store, body=True)
+    if found is None or found[1] is None:
+        return None
+    key, directory = found
+    index = directory.cache.get("profile_index")
+    if index is not None:
+        index.store = store
+    return key, directory
 
 
 def load_snapshot(store: Store) -> bool:
     """Put the saved directory in the cache if it was built for the store as it is now."""
+    found = read_snapshot(store)
+    if found is not None:
+        remember(store.catalog, store.settings.people_path, *found)
+    return found is not None
+
+
+def _read(
+    store: Store, body: bool, any_state: bool = False
+) -> tuple[tuple[Any, ...], Directory | None] | None:
+    """The snapshot's key and, with ``body``, its directory, when this code wrote it for
+    the store as it is now (for any state of it with ``any_state``); None when there is no
+    such snapshot or it cannot be read."""
     path = snapshot_path(store.settings)
     try:
         with path.open("rb") as saved:
             header = pickle.load(saved)
-            if not _current(store, header):
-                return False
-            directory = pickle.load(saved)
+            if not _fits(store, header, any_state):
+                return None
+            directory = pickle.load(saved) if body else None
     except FileNotFoundError:
-        return False
+        return None
     except Exception as exc:  # a snapshot of another version, cut short: rebuild it
         logger.warning("ignoring the people snapshot %s: %s", path, exc)
+        return None
+    if body and not isinstance(directory, Directory):
+        return None
+    return header[2], directory
+
+
+def _fits(store: Store, header: Any, any_state: bool) -> bool:
+    if not isinstance(header, tuple) or len(header) != 3:
         return False
-    if not isinstance(directory, Directory):
+    version, code, key = header
+    if version != FORMAT or code != code_stamp():
         return False
-    index = directory.cache.get("profile_index")
-    if index is not None:
-        index.store = store
-    remember(store.catalog, store.settings.people_path, header[2], directory)
-    return True
+    return any_state or key == directory_key(store.catalog, store.settings.people_path)
 
 
 class Warmer:
@@ -212,7 +214,7 @@ class Warmer:
                 logger.info("the store changed while the people directory was built")
                 return
         store = self.store
-        defer(store.catalog, store.settings.people_path, lambda: load_snapshot(store))
+        defer(store.catalog, store.settings.people_path, lambda: read_snapshot(store))
 
 
 def warm_in_background(store: Store) -> Warmer:

@@ -91,10 +91,10 @@ STATS_SECONDS = 30.0
 # (and at least this many) were written or deleted since the last vacuum.
 VACUUMED = ("chunk_terms", "chunks", "documents", "chunk_access", "chunk_people")
 VACUUM_SHARE = 0.01
+VACUUM_MIN_ROWS = 10_000
 # A filtered keyword search checks this many of the best scored chunks against the filter
 # before all of them (see _filtered_best).
 KEYWORD_OVERFETCH = 1000
-VACUUM_MIN_ROWS = 10_000
 
 
 # A lexeme's field-weighted frequency in a chunk, from ``unnest(fts)``'s weights (one per

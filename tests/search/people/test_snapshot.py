@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from ingest.pipeline import ingest
-from search.people import snapshot
+from search.people import directory, snapshot
 from search.people.directory import build_directory, built_directory, directory_for
 from search.people.experts import ExpertFinder
 from search.people.people_file import load_people_config
@@ -72,6 +76,32 @@ def test_a_restart_keeps_a_current_snapshot_and_loads_it_on_first_need(
         assert warmer.child is None  # nothing to build
         assert built_directory(store.catalog, PEOPLE_FILE) is None
         assert "profile_index" in directory_for(store.catalog, PEOPLE_FILE).cache  # loaded
+    finally:
+        store.close()
+
+
+def test_requests_arriving_while_a_deferred_snapshot_loads_wait_for_it_rather_than_build(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        snapshot.write_snapshot(store)
+        calls = []
+
+        def slow_load() -> tuple | None:
+            calls.append(1)
+            time.sleep(0.5)  # as a large snapshot takes seconds
+            return snapshot.read_snapshot(store)
+
+        def no_build(*args: object) -> None:
+            raise AssertionError("built a directory while one was being loaded")
+
+        directory.defer(store.catalog, PEOPLE_FILE, slow_load)
+        monkeypatch.setattr(directory, "build_directory", no_build)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            found = list(pool.map(lambda _: directory_for(store.catalog, PEOPLE_FILE), [0, 1]))
+        assert len(calls) == 1
+        assert found[0] is found[1] and "profile_index" in found[0].cache
     finally:
         store.close()
 
