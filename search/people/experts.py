@@ -67,6 +67,9 @@ DAY = 86400.0
 # How many weightings (filters, half-life, what a reader may see) keep their per-person
 # vector sums (each a people x dimensions array) before the cache starts afresh.
 SUMS_CACHED = 32
+# Rows of passage vectors read from the vector store, or made float32, at a time.
+VECTOR_BATCH = 2000
+SUM_BLOCK = 16384
 # Old evidence fades to this share and no further: an archive's old owners stay findable.
 DECAY_FLOOR = 0.1
 
@@ -571,63 +574,140 @@ class ProfileIndex:
             self.post_person, weights=self.post_count, minlength=len(people)
         ).astype(float)
         self.average = float(self.length.mean()) if len(people) else 1.0
-        # per (person, document): the passages, and the sum of their embeddings
-        self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = {}
-        reused: dict[tuple[int, int], int] = {}
-        if old is not None and len(old.bucket_doc):
-            moved = doc_map[old.bucket_doc]
-            mine = np.flatnonzero(moved >= 0)
-            people_before = old.bucket_person[mine]
-            before = zip(people_before.tolist(), old.bucket_doc[mine].tolist(), strict=True)
-            after = list(zip(person_map[people_before].tolist(), moved[mine].tolist(), strict=True))
-            passages = map(old.chunks_of.__getitem__, before)
-            self.chunks_of = dict(zip(after, passages, strict=True))
-            reused = dict(zip(after, mine.tolist(), strict=True))
-        for (p, d), passages in fresh.chunks_of.items():
-            self.chunks_of[(int(new_person[p]), self._doc[fresh.doc_ids[d]])] = passages
-        self._vectors(store, old, reused)
+        self._buckets(old, person_map, doc_map, fresh, new_person, store)
 
-    def _vectors(
-        self, store: Store, old: ProfileIndex | None, reused: dict[tuple[int, int], int]
+    def _buckets(
+        self,
+        old: ProfileIndex | None,
+        person_map: np.ndarray,
+        doc_map: np.ndarray,
+        fresh: _Attributed,
+        new_person: np.ndarray,
+        store: Store,
     ) -> None:
-        """Per (person, document): the share-weighted sum of the passages' embeddings,
-        ordered by person so that a person's rows are contiguous (those of ``reused``
-        buckets copied from ``old``, the others summed from the vectors of their chunks)."""
-        keys = sorted(self.chunks_of)
-        self.bucket_person = np.array([i for i, _ in keys], dtype=np.int64)
-        self.bucket_doc = np.array([j for _, j in keys], dtype=np.int64)
-        dims = old.vectors.shape[1] if old is not None else 0
-        self.vectors = np.zeros((len(keys), dims), dtype=np.float32)
-        uses: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        copy_to, copy_from = [], []
+        """Per (person, document), ordered by person then document: the passages (chunk
+        numbers and shares, flat) and the share-weighted sum of their embeddings, kept as
+        int8 with a scale per row (a quarter of float32's memory). Buckets of kept
+        documents are copied from ``old``; the others are summed from their chunks' vectors."""
+        kept = np.flatnonzero(doc_map[old.bucket_doc] >= 0) if old is not None else _NONE
+        fresh_keys = list(fresh.chunks_of)
+        fresh_docs = np.array([self._doc[d] for d in fresh.doc_ids], dtype=np.int32)
+        person = np.concatenate(
+            [
+                person_map[old.bucket_person[kept]] if old is not None else _NONE,
+                new_person[np.array([p for p, _ in fresh_keys], dtype=np.int64)],
+            ]
+        ).astype(np.int32)
+        doc = np.concatenate(
+            [
+                doc_map[old.bucket_doc[kept]] if old is not None else _NONE,
+                fresh_docs[np.array([d for _, d in fresh_keys], dtype=np.int64)],
+            ]
+        ).astype(np.int32)
+        order = np.lexsort((doc, person))
+        self.bucket_person, self.bucket_doc = person[order], doc[order]
+        owners, starts = np.unique(self.bucket_person, return_index=True)
+        self.owners, self.starts = owners, starts
+        # passages: the kept buckets' as ``old`` numbers its chunks, then the fresh ones'
+        numbers: dict[str, int] = {}
+        lengths, chunks, shares = [], [], []
+        for key in fresh_keys:
+            passages = fresh.chunks_of[key]
+            lengths.append(len(passages))
+            for chunk_id, share in passages:
+                chunks.append(numbers.setdefault(chunk_id, len(numbers)))
+                shares.append(share)
+        if old is not None and len(kept):
+            old_at = _ranges(old.passage_starts[kept], np.diff(old.passage_starts)[kept])
+            used, old_chunks = np.unique(old.passage_chunk[old_at], return_inverse=True)
+            chunk_ids = np.concatenate([old.chunk_ids[used], _chunk_ids(list(numbers))])
+            fresh_chunks = np.asarray(chunks, dtype=np.int64) + len(used)
+            source_chunk = np.concatenate([old_chunks, fresh_chunks])
+            source_share = np.concatenate([old.passage_share[old_at], np.float32(shares)])
+            source_lengths = np.concatenate([np.diff(old.passage_starts)[kept], lengths])
+        else:
+            chunk_ids = _chunk_ids(list(numbers))
+            source_chunk = np.asarray(chunks, dtype=np.int64)
+            source_share = np.asarray(shares, dtype=np.float32)
+            source_lengths = np.asarray(lengths, dtype=np.int64)
+        source_starts = np.concatenate([[0], np.cumsum(source_lengths)]).astype(np.int64)
+        at = _ranges(source_starts[:-1][order], source_lengths[order])
+        self.chunk_ids = chunk_ids
+        self.passage_chunk = source_chunk[at].astype(np.int32)
+        self.passage_share = source_share[at].astype(np.float32)
+        self.passage_starts = np.concatenate([[0], np.cumsum(source_lengths[order])]).astype(
+            np.int64
+        )
+        summed = self._sum_vectors(store, fresh_keys, fresh, numbers)
+        dims = summed.shape[1] or (old.vectors.shape[1] if old is not None else 0)
+        vectors = np.zeros((len(order), dims), dtype=np.int8)
+        scales = np.zeros(len(order), dtype=np.float32)
+        if old is not None and len(kept) and old.vectors.shape[1]:
+            vectors[: len(kept)] = old.vectors[kept]
+            scales[: len(kept)] = old.scales[kept]
+        if summed.shape[1]:
+            vectors[len(kept) :], scales[len(kept) :] = _quantized(summed)
+        self.vectors, self.scales = vectors[order], scales[order]
+
+    @staticmethod
+    def _sum_vectors(
+        store: Store,
+        keys: list[tuple[int, int]],
+        fresh: _Attributed,
+        numbers: dict[str, int],
+    ) -> np.ndarray:
+        """The share-weighted sum of the chunk embeddings of each fresh bucket (float32,
+        one row per key of ``keys``), read from the vector store in batches."""
+        bucket, chunk, share = [], [], []
         for b, key in enumerate(keys):
-            if key in reused and dims:
-                copy_to.append(b)
-                copy_from.append(reused[key])
-                continue
-            for chunk_id, share in self.chunks_of[key]:
-                uses[chunk_id].append((b, share))
-        if copy_to:
-            self.vectors[copy_to] = old.vectors[copy_from]  # type: ignore[union-attr]
-        ids = list(uses)
-        for start in range(0, len(ids), 2000):
-            batch = ids[start : start + 2000]
+            for chunk_id, weight in fresh.chunks_of[key]:
+                bucket.append(b)
+                chunk.append(numbers[chunk_id])
+                share.append(weight)
+        by_chunk = np.argsort(chunk, kind="stable")
+        bucket_of = np.asarray(bucket, dtype=np.int64)[by_chunk]
+        chunk_of = np.asarray(chunk, dtype=np.int64)[by_chunk]
+        share_of = np.asarray(share, dtype=np.float32)[by_chunk]
+        ids = list(numbers)
+        summed = np.zeros((len(keys), 0), dtype=np.float32)
+        for start in range(0, len(ids), VECTOR_BATCH):
+            batch = ids[start : start + VECTOR_BATCH]
             got = store.vectors._collection.get(ids=batch, include=["embeddings"])
             if not len(got["ids"]):
                 continue
             embeddings = np.asarray(got["embeddings"], dtype=np.float32)
-            if self.vectors.shape[1] == 0:
-                self.vectors = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float32)
-            rows, buckets, shares = [], [], []
-            for r, chunk_id in enumerate(got["ids"]):
-                for b, share in uses[chunk_id]:
-                    rows.append(r)
-                    buckets.append(b)
-                    shares.append(share)
-            weighted = embeddings[rows] * np.asarray(shares, dtype=np.float32)[:, None]
-            np.add.at(self.vectors, buckets, weighted)
-        owners, self.starts = np.unique(self.bucket_person, return_index=True)
-        self.owners = owners
+            if summed.shape[1] == 0:
+                summed = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float32)
+            rows = np.full(len(batch), -1, dtype=np.int64)  # batch position -> row of got
+            rows[[numbers[c] - start for c in got["ids"]]] = np.arange(len(got["ids"]))
+            lo, hi = np.searchsorted(chunk_of, [start, start + len(batch)])
+            found = rows[chunk_of[lo:hi] - start]
+            have = found >= 0
+            weighted = embeddings[found[have]] * share_of[lo:hi][have, None]
+            targets = bucket_of[lo:hi][have]
+            by_bucket = np.argsort(targets, kind="stable")
+            targets = targets[by_bucket]
+            firsts = np.flatnonzero(np.diff(targets, prepend=-1))
+            if len(firsts):
+                summed[targets[firsts]] += np.add.reduceat(weighted[by_bucket], firsts, axis=0)
+        return summed
+
+    def passages(self, b: int) -> list[tuple[str, float]]:
+        """Bucket ``b``'s passages: (chunk id, the person's share of it)."""
+        start, end = int(self.passage_starts[b]), int(self.passage_starts[b + 1])
+        ids = self.chunk_ids[self.passage_chunk[start:end]]
+        shares = self.passage_share[start:end].tolist()
+        return list(zip((c.decode() for c in ids.tolist()), shares, strict=True))
+
+    def bucket(self, i: int, j: int) -> int | None:
+        """The bucket of person ``i`` in document ``j``, if they have one."""
+        at = int(np.searchsorted(self.owners, i))
+        if at == len(self.owners) or self.owners[at] != i:
+            return None
+        start = int(self.starts[at])
+        end = int(self.starts[at + 1]) if at + 1 < len(self.starts) else len(self.bucket_doc)
+        b = start + int(np.searchsorted(self.bucket_doc[start:end], j))
+        return b if b < end and self.bucket_doc[b] == j else None
 
     # --- scoring --------------------------------------------------------------------------
 
@@ -699,7 +779,8 @@ class ProfileIndex:
 
         def docs_of(i: int) -> dict[int, float]:
             mine = self.bucket_person == i
-            contributions = weights[mine] * (self.vectors[mine] @ query)
+            dots = self.vectors[mine].astype(np.float32) @ query
+            contributions = weights[mine] * self.scales[mine] * dots
             return dict(zip(self.bucket_doc[mine].tolist(), contributions.tolist(), strict=True))
 
         return self._credits(scaled, docs_of, None)
@@ -713,10 +794,13 @@ class ProfileIndex:
             sums = np.zeros((len(self.people), self.vectors.shape[1]), dtype=np.float32)
             # one person's buckets at a time: weighting them all at once copied every vector
             # (2 GB at a million chunks) for each new set of weights
+            scaled = (weights * self.scales).astype(np.float32)
             starts = self.starts.tolist()
             ends = [*starts[1:], len(self.vectors)]
             for owner, start, end in zip(self.owners.tolist(), starts, ends, strict=True):
-                sums[owner] = weights[start:end].astype(np.float32) @ self.vectors[start:end]
+                for lo in range(start, end, SUM_BLOCK):  # int8 rows made float32 a block at a time
+                    hi = min(lo + SUM_BLOCK, end)
+                    sums[owner] += scaled[lo:hi] @ self.vectors[lo:hi].astype(np.float32)
             if len(self._sums) >= SUMS_CACHED:
                 self._sums.clear()  # one step, safe beside other request threads
             self._sums[key] = sums
@@ -736,7 +820,8 @@ class ProfileIndex:
 
     def evidence(self, i: int, doc_id: str, topic: str | None) -> Evidence | None:
         """What person ``i`` said (or where they were named) in a document, best for the topic."""
-        chunk_ids = [c for c, _ in self.chunks_of.get((i, self._doc[doc_id]), [])]
+        b = self.bucket(i, self._doc[doc_id])
+        chunk_ids = [c for c, _ in self.passages(b)] if b is not None else []
         rows = self.store.catalog.chunks(chunk_ids)
         patterns = [term_pattern(t) for t in search_terms(topic or "")]
         best: tuple[tuple[float, int], str, ChunkRow] | None = None
@@ -757,6 +842,34 @@ class ProfileIndex:
         else:
             quote = _best_sentences(best[1], patterns) if patterns else best[1]
         return _evidence(self.directory.docs[doc_id], best[2], quote)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions ``starts[k] .. starts[k] + lengths[k] - 1`` for every k, in order."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, lengths) + np.arange(
+        int(lengths.sum())
+    )
+
+
+def _chunk_ids(ids: list[str]) -> np.ndarray:
+    """Chunk ids as one array of bytes (a tenth of the memory of Python strings)."""
+    return np.array([c.encode() for c in ids], dtype=bytes) if ids else np.zeros(0, dtype="S1")
+
+
+def _quantized(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row as int8 times a float32 scale (its largest magnitude over 127)."""
+    vectors = np.zeros(rows.shape, dtype=np.int8)
+    scales = (np.abs(rows).max(axis=1, initial=0.0) / 127).astype(np.float32)
+    for lo in range(0, len(rows), SUM_BLOCK):
+        block, scale = rows[lo : lo + SUM_BLOCK], scales[lo : lo + SUM_BLOCK, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vectors[lo : lo + SUM_BLOCK] = np.nan_to_num(np.rint(block / scale))
+    return vectors, scales
 
 
 def warm(store: Store) -> None:
