@@ -18,6 +18,9 @@ server this script starts on a free loopback port. At each size it prints:
   a member of 20 groups (the permission filter), and ``/experts`` p50 (admin and member),
   the latter only once the people directory is built (within ``--people-wait`` seconds);
 - the server's RSS after the queries, and disk (home, Chroma, PostgreSQL database);
+- the people update: once the server is stopped, about 500 chunks more are ingested and
+  the people snapshot is brought up to date as a server's builder does (its child process),
+  timed (the next size grows on from there);
 - at the largest size, ``/search`` requests per second from 8 client threads for 15 s with
   each ``--workers`` count (server mode; embedded serves one process: its Chroma store
   cannot be shared between processes).
@@ -51,6 +54,7 @@ from search.store.store import Store  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 DATABASE = "watercooler_scale"
+UPDATE_CHUNKS = 500  # the ingest after which the people update is timed
 QUERIES = [
     json.loads(line)["query"]
     for line in (REPO / "tests" / "data" / "search_queries.jsonl").read_text().splitlines()
@@ -309,7 +313,26 @@ def measure(mode: Mode, size: int, material: Any, args: argparse.Namespace) -> d
     disk = disk_bytes(home) + (disk_bytes(mode.chroma_dir) if mode.chroma_dir else 0)
     row["disk MB"] = (disk + mode.database_bytes()) / 1e6
     row["disk MB per 1M chunks"] = row["disk MB"] * 1e6 / held
+    if built:
+        row["people update s"] = people_update(mode, material, held + UPDATE_CHUNKS)
     return row
+
+
+def people_update(mode: Mode, material: Any, size: int) -> float:
+    """Seconds to bring the people snapshot up to date after an ingest of a few documents
+    (the store grows to ``size``): what a server's builder does at its next start."""
+    store = Store.open(mode.settings())
+    grow(store, size, material, progress=lambda n: None)
+    store.close()
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "search.people.snapshot", "{}"],
+        env={**os.environ, **mode.env},
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
 
 
 def worker_throughput(mode: Mode, workers: list[int], args: argparse.Namespace) -> dict[int, float]:
@@ -334,6 +357,7 @@ COLUMNS = [
     ("ingest chunks/s", ".0f"),
     ("cold start s", ".1f"),
     ("people build s", ".1f"),
+    ("people update s", ".1f"),
     ("plain p50", ".1f"),
     ("plain p99", ".1f"),
     ("kind p50", ".1f"),

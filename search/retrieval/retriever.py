@@ -32,6 +32,9 @@ RRF_K = 60  # the reciprocal-rank fusion constant
 # of its lines decides how much), and their own chunks join the candidates.
 SPEAKER_WEIGHT = 0.08
 NAMED_PEOPLE = 2  # at most this many people named by one query are looked for
+# How many of a named person's own chunks each leg adds: a person filter passes few chunks,
+# so that a dense leg as deep as the broad one searched ten times deeper (130 ms at 100k).
+NAMED_DEPTH = 50
 PLACED_HITS = 5  # the first hits point into the best chunk of their whole document
 # Documents made of turns or long minutes, where the chunk that matched best is not always
 # where the answer is said.
@@ -224,7 +227,8 @@ class Retriever:
         if filters.person is None:
             for person in named:
                 narrow = replace(filters, person=person)
-                found = self._blend(query, terms, depth, narrow, DEFAULT_MODE, top=top).scores
+                deep = min(depth, NAMED_DEPTH)
+                found = self._blend(query, terms, deep, narrow, DEFAULT_MODE, top=top).scores
                 for chunk_id, score in found.items():
                     scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
         rows.update(self._rows([c for c in scores if c not in rows]))
