@@ -14,8 +14,9 @@ it would hold the GIL and stretch every search while it runs, so a server calls
    thread only waits on the process;
 3. has the first request that needs the directory load the snapshot (see
    :func:`search.people.directory.defer`), if the store has not changed since. Loading
-   holds the GIL (16 s for the 2.8 GB snapshot of a million chunks): done at start it
-   stalled every search, and the first one 4 s.
+   holds the GIL (16 s for the 2.8 GB snapshot of a million chunks, 1.2 GB since the
+   expert index keeps int8 vectors): done at start it stalled every search, and the first
+   one 4 s.
 
 The child updates the snapshot it finds (one of the same code, built before the store last
 changed) rather than starting anew: only new and changed documents are read and attributed
