@@ -230,3 +230,16 @@ def test_a_document_matching_in_words_in_one_part_and_in_meaning_in_another_gain
     lifted = {c: s + gains[rows[c].doc_id] for c, s in blend.scores.items()}
     assert max(lifted, key=lifted.__getitem__) == "a2"  # A's best chunk, above B's
     assert lifted["a2"] > lifted["a1"]  # A's chunks keep their order
+
+
+@pytest.mark.parametrize("kinds", [(), ("chat", "meeting_notes")], ids=["person", "person+kind"])
+def test_passing_among_finds_a_persons_chunks_as_passing_does(
+    sample_stores: Store, kinds: tuple[str, ...]
+) -> None:
+    catalog = sample_stores.catalog
+    filters = Filters(person="Priya Raman", kinds=kinds)
+    everything = [row.chunk_id for row in catalog.iter_chunks()]
+    theirs = set(catalog.passing(filters))
+    assert 0 < len(theirs) < len(everything)
+    assert catalog.passing_among(filters, everything) == theirs
+    assert catalog.passing_among(filters, everything[::2]) == theirs & set(everything[::2])
