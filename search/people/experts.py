@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -656,7 +657,7 @@ class ProfileIndex:
         fresh: _Attributed,
         numbers: dict[str, int],
     ) -> np.ndarray:
-        """The share-weighted sum of the chunk embeddings of each fresh bucket (float32,
+        """The share-weighted sum of the chunk embeddings of each fresh bucket (float16,
         one row per key of ``keys``), read from the vector store in batches."""
         bucket, chunk, share = [], [], []
         for b, key in enumerate(keys):
@@ -669,7 +670,7 @@ class ProfileIndex:
         chunk_of = np.asarray(chunk, dtype=np.int64)[by_chunk]
         share_of = np.asarray(share, dtype=np.float32)[by_chunk]
         ids = list(numbers)
-        summed = np.zeros((len(keys), 0), dtype=np.float32)
+        summed = np.zeros((len(keys), 0), dtype=np.float16)
         for start in range(0, len(ids), VECTOR_BATCH):
             batch = ids[start : start + VECTOR_BATCH]
             got = store.vectors._collection.get(ids=batch, include=["embeddings"])
@@ -677,7 +678,9 @@ class ProfileIndex:
                 continue
             embeddings = np.asarray(got["embeddings"], dtype=np.float32)
             if summed.shape[1] == 0:
-                summed = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float32)
+                # float16 while summing (half of float32's 2 GB at a million chunks): the
+                # sums end as int8 anyway
+                summed = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float16)
             rows = np.full(len(batch), -1, dtype=np.int64)  # batch position -> row of got
             rows[[numbers[c] - start for c in got["ids"]]] = np.arange(len(got["ids"]))
             lo, hi = np.searchsorted(chunk_of, [start, start + len(batch)])
@@ -864,7 +867,7 @@ def _chunk_ids(ids: list[str]) -> np.ndarray:
 def _quantized(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row as int8 times a float32 scale (its largest magnitude over 127)."""
     vectors = np.zeros(rows.shape, dtype=np.int8)
-    scales = (np.abs(rows).max(axis=1, initial=0.0) / 127).astype(np.float32)
+    scales = np.abs(rows).max(axis=1, initial=0.0).astype(np.float32) / 127
     for lo in range(0, len(rows), SUM_BLOCK):
         block, scale = rows[lo : lo + SUM_BLOCK], scales[lo : lo + SUM_BLOCK, None]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -931,10 +934,12 @@ class _Attributed:
         self._person: dict[str, int] = {}
         self.doc_ids: list[str] = []
         self._docs: dict[str, int] = {}
+        # flat postings: a list of terms, then machine integers (a Python list of ints
+        # costs twice the memory, 50M postings at a million chunks)
         self.terms: list[str] = []
-        self.persons: list[int] = []
-        self.docs: list[int] = []
-        self.counts: list[int] = []
+        self.persons = array("i")
+        self.docs = array("i")
+        self.counts = array("i")
         self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
 
     def read(self, store: Store, doc_ids: list[str], total: int) -> None:
