@@ -235,7 +235,7 @@ class Catalog(BaseCatalog):
         outer loop (a CROSS JOIN), since without statistics SQLite may instead walk the
         filter's index over every chunk of a kind (80 ms at 1M chunks, against 3 ms). A
         person is looked up per chunk too: the ``IN`` list of :func:`filter_sql` first lists
-        every chunk of theirs (133k of a million, 130 ms, against 10 ms)."""
+        every chunk of theirs (133k of a million: 133 ms, against 68 ms for 7,600 candidates)."""
         where, params = filter_sql(replace(filters, person=None), alias="c")
         if filters.person:
             where += (
