@@ -7,12 +7,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from search.store.catalog import base
 from search.store.catalog.base import BaseCatalog, access_sql, filter_sql
-from search.store.catalog.rows import person_key
 from search.store.filters import Filters
 from search.store.migrations import migrate
 
@@ -234,15 +232,9 @@ class Catalog(BaseCatalog):
         """Which of these chunks pass ``filters``, each looked up by its id: the ids are the
         outer loop (a CROSS JOIN), since without statistics SQLite may instead walk the
         filter's index over every chunk of a kind (80 ms at 1M chunks, against 3 ms). A
-        person is looked up per chunk too: the ``IN`` list of :func:`filter_sql` first lists
-        every chunk of theirs (133k of a million: 133 ms, against 68 ms for 7,600 candidates)."""
-        where, params = filter_sql(replace(filters, person=None), alias="c")
-        if filters.person:
-            where += (
-                " AND EXISTS (SELECT 1 FROM chunk_people p "
-                "WHERE p.term = ? AND p.chunk_id = c.chunk_id)"
-            )
-            params.append(person_key(filters.person))
+        person is looked up per chunk too (``by_chunk``: 55 -> 35 ms for 7,600 candidates
+        at 1M chunks)."""
+        where, params = filter_sql(filters, alias="c", by_chunk=True)
         sql = (
             "SELECT c.chunk_id FROM json_each(?) ids CROSS JOIN chunks c "
             f"ON c.chunk_id = ids.value WHERE 1{where}"
