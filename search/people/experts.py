@@ -639,7 +639,8 @@ class ProfileIndex:
         self.passage_starts = np.concatenate([[0], np.cumsum(source_lengths[order])]).astype(
             np.int64
         )
-        summed = self._sum_vectors(store, fresh_keys, fresh, numbers)
+        fresh_buckets = np.repeat(np.arange(len(fresh_keys)), lengths)
+        summed = _sum_vectors(store, numbers, len(fresh_keys), fresh_buckets, chunks, shares)
         dims = summed.shape[1] or (old.vectors.shape[1] if old is not None else 0)
         vectors = np.zeros((len(order), dims), dtype=np.int8)
         scales = np.zeros(len(order), dtype=np.float32)
@@ -649,51 +650,6 @@ class ProfileIndex:
         if summed.shape[1]:
             vectors[len(kept) :], scales[len(kept) :] = _quantized(summed)
         self.vectors, self.scales = vectors[order], scales[order]
-
-    @staticmethod
-    def _sum_vectors(
-        store: Store,
-        keys: list[tuple[int, int]],
-        fresh: _Attributed,
-        numbers: dict[str, int],
-    ) -> np.ndarray:
-        """The share-weighted sum of the chunk embeddings of each fresh bucket (float16,
-        one row per key of ``keys``), read from the vector store in batches."""
-        bucket, chunk, share = [], [], []
-        for b, key in enumerate(keys):
-            for chunk_id, weight in fresh.chunks_of[key]:
-                bucket.append(b)
-                chunk.append(numbers[chunk_id])
-                share.append(weight)
-        by_chunk = np.argsort(chunk, kind="stable")
-        bucket_of = np.asarray(bucket, dtype=np.int64)[by_chunk]
-        chunk_of = np.asarray(chunk, dtype=np.int64)[by_chunk]
-        share_of = np.asarray(share, dtype=np.float32)[by_chunk]
-        ids = list(numbers)
-        summed = np.zeros((len(keys), 0), dtype=np.float16)
-        for start in range(0, len(ids), VECTOR_BATCH):
-            batch = ids[start : start + VECTOR_BATCH]
-            got = store.vectors._collection.get(ids=batch, include=["embeddings"])
-            if not len(got["ids"]):
-                continue
-            embeddings = np.asarray(got["embeddings"], dtype=np.float32)
-            if summed.shape[1] == 0:
-                # float16 while summing (half of float32's 2 GB at a million chunks): the
-                # sums end as int8 anyway
-                summed = np.zeros((len(keys), embeddings.shape[1]), dtype=np.float16)
-            rows = np.full(len(batch), -1, dtype=np.int64)  # batch position -> row of got
-            rows[[numbers[c] - start for c in got["ids"]]] = np.arange(len(got["ids"]))
-            lo, hi = np.searchsorted(chunk_of, [start, start + len(batch)])
-            found = rows[chunk_of[lo:hi] - start]
-            have = found >= 0
-            weighted = embeddings[found[have]] * share_of[lo:hi][have, None]
-            targets = bucket_of[lo:hi][have]
-            by_bucket = np.argsort(targets, kind="stable")
-            targets = targets[by_bucket]
-            firsts = np.flatnonzero(np.diff(targets, prepend=-1))
-            if len(firsts):
-                summed[targets[firsts]] += np.add.reduceat(weighted[by_bucket], firsts, axis=0)
-        return summed
 
     def passages(self, b: int) -> list[tuple[str, float]]:
         """Bucket ``b``'s passages: (chunk id, the person's share of it)."""
@@ -848,6 +804,49 @@ class ProfileIndex:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
+
+
+def _sum_vectors(
+    store: Store,
+    numbers: dict[str, int],
+    count: int,
+    buckets: np.ndarray,
+    chunks: list[int],
+    shares: list[float],
+) -> np.ndarray:
+    """For ``count`` buckets, the share-weighted sum of their chunks' embeddings (float16,
+    one row per bucket): passage k adds chunk number ``chunks[k]`` (of ``numbers``, chunk id
+    -> number) times ``shares[k]`` to bucket ``buckets[k]``. The vectors are read from the
+    vector store in batches of chunks."""
+    by_chunk = np.argsort(chunks, kind="stable")
+    bucket_of = np.asarray(buckets, dtype=np.int64)[by_chunk]
+    chunk_of = np.asarray(chunks, dtype=np.int64)[by_chunk]
+    share_of = np.asarray(shares, dtype=np.float32)[by_chunk]
+    ids = list(numbers)
+    summed = np.zeros((count, 0), dtype=np.float16)
+    for start in range(0, len(ids), VECTOR_BATCH):
+        batch = ids[start : start + VECTOR_BATCH]
+        got = store.vectors._collection.get(ids=batch, include=["embeddings"])
+        if not len(got["ids"]):
+            continue
+        embeddings = np.asarray(got["embeddings"], dtype=np.float32)
+        if summed.shape[1] == 0:
+            # float16 while summing (half of float32's 2 GB at a million chunks): the
+            # sums end as int8 anyway
+            summed = np.zeros((count, embeddings.shape[1]), dtype=np.float16)
+        rows = np.full(len(batch), -1, dtype=np.int64)  # batch position -> row of got
+        rows[[numbers[c] - start for c in got["ids"]]] = np.arange(len(got["ids"]))
+        lo, hi = np.searchsorted(chunk_of, [start, start + len(batch)])
+        found = rows[chunk_of[lo:hi] - start]
+        have = found >= 0
+        weighted = embeddings[found[have]] * share_of[lo:hi][have, None]
+        targets = bucket_of[lo:hi][have]
+        by_bucket = np.argsort(targets, kind="stable")
+        targets = targets[by_bucket]
+        firsts = np.flatnonzero(np.diff(targets, prepend=-1))
+        if len(firsts):
+            summed[targets[firsts]] += np.add.reduceat(weighted[by_bucket], firsts, axis=0)
+    return summed
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
