@@ -71,6 +71,8 @@ SUMS_CACHED = 32
 # Rows of passage vectors read from the vector store, or made float32, at a time.
 VECTOR_BATCH = 2000
 SUM_BLOCK = 16384
+# A term's count in one person's words of one document, at most (postings keep two bytes).
+COUNT_MAX = int(np.iinfo(np.uint16).max)
 # Old evidence fades to this share and no further: an archive's old owners stay findable.
 DECAY_FLOOR = 0.1
 
@@ -547,7 +549,7 @@ class ProfileIndex:
                 np.asarray(fresh.docs, dtype=np.int64)
             ]
         )
-        parts_count.append(np.asarray(fresh.counts, dtype=np.float32))
+        parts_count.append(np.asarray(fresh.counts, dtype=np.int64))
         # the kept postings are still in term order (terms keep their order of numbers):
         # the fresh ones, sorted, go after each term's kept ones
         order = np.argsort(parts_term[-1], kind="stable")
@@ -557,10 +559,14 @@ class ProfileIndex:
             if kept_too
             else None
         )
+        # postings are most of the index (50M at a million chunks): person numbers and
+        # counts take two bytes each where they fit
+        person_type = np.uint16 if len(people) <= np.iinfo(np.uint16).max else np.int32
+        parts_count = [np.minimum(c, COUNT_MAX) for c in parts_count]
         parts = []
         for column, dtype in zip(
             (parts_term, parts_person, parts_doc, parts_count),
-            (np.int64, np.int32, np.int32, np.float32),
+            (np.int64, person_type, np.int32, np.uint16),
             strict=True,
         ):
             values = column[-1][order].astype(dtype)

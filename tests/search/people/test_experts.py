@@ -16,8 +16,11 @@ from typer.testing import CliRunner
 from api import cli
 from api.cli.experts import eval_experts as eval_experts_cli
 from api.cli.experts import experts as experts_cli
+from search.people import experts
+from search.people.directory import build_directory
 from search.people.evaluation import evaluate, load_topics, score_topic
-from search.people.experts import DECAY_FLOOR, MODELS, ExpertFinder, _Decay
+from search.people.experts import DECAY_FLOOR, MODELS, ExpertFinder, ProfileIndex, _Decay
+from search.people.people_file import load_people_config
 from search.store.filters import Filters
 from search.store.settings import Settings
 from search.store.store import Store
@@ -297,3 +300,15 @@ def test_a_topic_naming_an_eip_finds_who_talks_of_its_number(tmp_path: Path) -> 
         assert "7688" in found[0].evidence[0].quote
     finally:
         store.close()
+
+
+def test_profile_postings_keep_two_bytes_per_person_and_count(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A count past what two bytes hold is capped there, not wrapped round to a small one."""
+    monkeypatch.setattr(experts, "COUNT_MAX", 2)
+    directory = build_directory(sample_store.catalog, load_people_config(PEOPLE_FILE))
+    index = ProfileIndex(directory, sample_store)
+    assert index.post_person.dtype == np.uint16
+    assert index.post_count.dtype == np.uint16
+    assert set(np.unique(index.post_count).tolist()) == {1, 2}
