@@ -99,6 +99,7 @@ from search.people.identities import (
     name_key,
     name_tokens,
     not_a_name,
+    pickled_by_fields,
     slug,
 )
 from search.people.merging import Merger, merge
@@ -170,6 +171,7 @@ class Person:
         return tokens[0] if tokens else ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocInfo:
     """What the directory keeps about a document."""
@@ -193,6 +195,7 @@ class DocInfo:
         return self.kind in CONVERSATION_KINDS
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocPerson:
     """A person as one document names them."""
@@ -206,6 +209,7 @@ class DocPerson:
 # ---------------------------------------------------------------------------- the directory
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _Seen:
     """An identity with where it appears."""
@@ -569,6 +573,7 @@ class _Row(NamedTuple):
     messages: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class _TextFacts:
     """What the lone-word rules learned from one version of a document's text: the names

@@ -1005,9 +1005,10 @@ def _old_people(old: ProfileIndex | None, kept: list[str]) -> set[int]:
     """The person numbers of ``old`` with postings or passages in the ``kept`` documents."""
     if old is None or not kept:
         return set()
-    docs = np.array([old._doc[d] for d in kept], dtype=np.int64)
-    found = set(np.unique(old.post_person[np.isin(old.post_doc, docs)]).tolist())
-    found.update(np.unique(old.bucket_person[np.isin(old.bucket_doc, docs)]).tolist())
+    mine = np.zeros(len(old.doc_ids), dtype=bool)
+    mine[[old._doc[d] for d in kept]] = True
+    found = set(np.unique(old.post_person[mine[old.post_doc]]).tolist())
+    found.update(np.unique(old.bucket_person[mine[old.bucket_doc]]).tolist())
     return found
 
 
