@@ -262,8 +262,10 @@ class Catalog(BaseCatalog):
         return self._ranked(" OR ".join(_quoted(t) for t in kept), limit, filters)
 
     def _ranked(self, match: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
-        """The best ``limit`` chunks for an FTS5 ``match`` that pass ``filters``."""
-        where, params = filter_sql(filters, alias="c")
+        """The best ``limit`` chunks for an FTS5 ``match`` that pass ``filters``. A person is
+        looked up for each matching chunk: listing all of a person's chunks first cost
+        twice as much at 1M chunks (65-130 ms for a named person's 7-13% of them)."""
+        where, params = filter_sql(filters, alias="c", by_chunk=True)
         if filters.access is not None and filters.only_access:
             visible, params = access_sql("chunks_fts", filters.access)
             sql = (

@@ -243,3 +243,19 @@ def test_passing_among_finds_a_persons_chunks_as_passing_does(
     assert 0 < len(theirs) < len(everything)
     assert catalog.passing_among(filters, everything) == theirs
     assert catalog.passing_among(filters, everything[::2]) == theirs & set(everything[::2])
+
+
+@pytest.mark.parametrize("kinds", [(), ("chat", "meeting_notes")], ids=["person", "person+kind"])
+def test_keyword_search_by_a_person_ranks_their_chunks_as_the_unfiltered_search_does(
+    sample_stores: Store, kinds: tuple[str, ...]
+) -> None:
+    catalog = sample_stores.catalog
+    filters = Filters(person="Priya Raman", kinds=kinds)
+    theirs = set(catalog.passing(filters))
+    terms = ["rollout", "plan", "migration", "checkout"]
+    everything = catalog.keyword_search(terms, 10_000, Filters())
+    expected = [(c, score) for c, score in everything if c in theirs][:8]
+    found = catalog.keyword_search(terms, 8, filters)
+    assert len(found) == 8
+    assert [c for c, _ in found] == [c for c, _ in expected]
+    assert [s for _, s in found] == pytest.approx([s for _, s in expected])
