@@ -634,12 +634,39 @@ class PostgresCatalog(BaseCatalog):
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         """How many chunks hold each phrase: a one-word phrase from its postings in
-        ``chunk_terms`` (an index-only scan; any field, as the keyword leg reads it: counting
-        the text alone reads every matching row, 80 ms for a common word at 100k chunks), a
-        longer one in the text (weight D of the tsvector)."""
-        queries = self._tsqueries(phrases)
-        queries = [q if _single_lexeme(q) is not None else _text_only(q) for q in queries]
-        return dict(zip(phrases, self._counts(queries), strict=True))
+        ``chunk_terms`` (index-only scans: up to the budget, past it in
+        :func:`base.sample_windows`, scaled; any field, as the keyword leg reads it:
+        counting the text alone reads every matching row, 80 ms for a common word at 100k
+        chunks), a longer one in the text (weight D of the tsvector), every match."""
+        # one-word tsqueries as they are, longer ones in the text alone ('': stop words)
+        queries = [
+            q if not q or _single_lexeme(q) is not None else _text_only(q)
+            for q in self._tsqueries(phrases)
+        ]
+        single = sorted({q for q in queries if q and _single_lexeme(q) is not None})
+        longer = sorted({q for q in queries if q and _single_lexeme(q) is None})
+        counts = dict(zip(single, self._counts(single, base.POSTING_BUDGET), strict=True))
+        counts.update(zip(longer, self._counts(longer), strict=True))
+        common = [q for q in single if counts[q] >= base.POSTING_BUDGET]
+        if common:
+            span = tuple(
+                self._db.execute(
+                    "SELECT (SELECT min(rowid) FROM chunks), (SELECT max(rowid) FROM chunks)"
+                ).fetchone()
+            )
+            windows = base.sample_windows(span)
+            # a sum of range counts: ORed ranges scanned all of a word's postings (57 vs 7 ms)
+            ranged = " + ".join(
+                "(SELECT count(*) FROM chunk_terms "
+                "WHERE lexeme = ? AND chunk_rowid BETWEEN ? AND ?)"
+                for _ in windows
+            )
+            listed = ", ".join(f"({ranged})" for _ in common)
+            params = [v for q in common for window in windows for v in (_single_lexeme(q), *window)]
+            row = self._db.execute(f"SELECT {listed}", params).fetchone()
+            for query, sampled in zip(common, row, strict=True):
+                counts[query] = base.scaled_count(int(sampled), windows, span)
+        return {p: counts[q] if q else 0 for p, q in zip(phrases, queries, strict=True)}
 
 
 def _filtered_best(scored: str, where: str) -> str:

@@ -303,18 +303,37 @@ class Catalog(BaseCatalog):
         return int(row[0])
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
-        """How many chunks contain each phrase (FTS5 phrase match on the text column)."""
+        """How many chunks contain each phrase (FTS5 phrase match on the text column), up
+        to the budget; past it, in :func:`base.sample_windows`, scaled."""
         counts: dict[str, int] = {}
         for phrase in phrases:
             match = 'text : "' + phrase.replace('"', '""') + '"'
-            try:
-                row = self._db.execute(
-                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)
-                ).fetchone()
-            except sqlite3.OperationalError:
-                row = (0,)
-            counts[phrase] = int(row[0])
+            counts[phrase] = self._matches(match, base.POSTING_BUDGET)
+            if counts[phrase] >= base.POSTING_BUDGET:
+                span = tuple(
+                    self._db.execute(
+                        "SELECT (SELECT min(rowid) FROM chunks), (SELECT max(rowid) FROM chunks)"
+                    ).fetchone()
+                )
+                windows = base.sample_windows(tuple(span))
+                sampled = sum(self._matches(match, None, window) for window in windows)
+                counts[phrase] = base.scaled_count(sampled, windows, tuple(span))
         return counts
+
+    def _matches(self, match: str, cap: int | None, window: tuple[int, int] | None = None) -> int:
+        """How many chunks an FTS5 ``match`` finds (up to ``cap``; within a rowid window)."""
+        where = " AND rowid BETWEEN ? AND ?" if window else ""
+        limit = " LIMIT ?" if cap is not None else ""
+        params = [match, *(window or ()), *([cap] if cap is not None else [])]
+        try:
+            row = self._db.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?{where}"
+                f"{limit})",
+                params,
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0])
 
 
 def _quoted(term: str) -> str:

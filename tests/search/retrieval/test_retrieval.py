@@ -96,6 +96,25 @@ def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
     assert {c for c, _ in budgeted} == {c for c, _ in catalog.keyword_search([rare], 50, Filters())}
 
 
+def test_phrase_counts_are_exact_within_the_budget_and_sampled_past_it(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_stores.catalog
+    phrases = ["pricing", "release", "rollback plan"]
+    monkeypatch.setattr(catalog_base, "_PHRASES", catalog_base.CatalogCache(4096))
+    exact = catalog.phrase_chunk_counts(phrases)
+    assert exact == {p: catalog._phrase_counts([p])[p] for p in phrases}  # one by one
+    assert 10 < exact["release"] < catalog.chunk_total() / 3
+    monkeypatch.setattr(catalog_base, "POSTING_BUDGET", exact["release"] // 3)
+    for share, low, high in ((1.0, 1.0, 1.0), (0.5, 0.5, 2.0)):
+        # windows over every rowid count every chunk; over half of them, about half
+        monkeypatch.setattr(catalog_base, "SAMPLED_SHARE", share)
+        monkeypatch.setattr(catalog_base, "_PHRASES", catalog_base.CatalogCache(4096))
+        estimated = catalog.phrase_chunk_counts(phrases)
+        assert exact["release"] * low <= estimated["release"] <= exact["release"] * high
+        assert estimated["rollback plan"] == exact["rollback plan"]
+
+
 def test_filters_combine_channel_source_and_dates(sample_stores: Store) -> None:
     filters = Filters(sources=("slack",), channels=("#release",), since=1.74e9, until=1.76e9)
     hits = Retriever(sample_stores).search("launch date", k=10, filters=filters)
