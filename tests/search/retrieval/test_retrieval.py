@@ -251,12 +251,16 @@ def test_a_document_matching_in_words_in_one_part_and_in_meaning_in_another_gain
     assert lifted["a2"] > lifted["a1"]  # A's chunks keep their order
 
 
-@pytest.mark.parametrize("kinds", [(), ("chat", "meeting_notes")], ids=["person", "person+kind"])
+@pytest.fixture(params=[(), ("chat", "meeting_notes")], ids=["person", "person+kind"])
+def by_priya(request: pytest.FixtureRequest) -> Filters:
+    """A person filter, alone and with kinds."""
+    return Filters(person="Priya Raman", kinds=request.param)
+
+
 def test_passing_among_finds_a_persons_chunks_as_passing_does(
-    sample_stores: Store, kinds: tuple[str, ...]
+    sample_stores: Store, by_priya: Filters
 ) -> None:
-    catalog = sample_stores.catalog
-    filters = Filters(person="Priya Raman", kinds=kinds)
+    catalog, filters = sample_stores.catalog, by_priya
     everything = [row.chunk_id for row in catalog.iter_chunks()]
     theirs = set(catalog.passing(filters))
     assert 0 < len(theirs) < len(everything)
@@ -264,12 +268,10 @@ def test_passing_among_finds_a_persons_chunks_as_passing_does(
     assert catalog.passing_among(filters, everything[::2]) == theirs & set(everything[::2])
 
 
-@pytest.mark.parametrize("kinds", [(), ("chat", "meeting_notes")], ids=["person", "person+kind"])
 def test_keyword_search_by_a_person_ranks_their_chunks_as_the_unfiltered_search_does(
-    sample_stores: Store, kinds: tuple[str, ...]
+    sample_stores: Store, by_priya: Filters
 ) -> None:
-    catalog = sample_stores.catalog
-    filters = Filters(person="Priya Raman", kinds=kinds)
+    catalog, filters = sample_stores.catalog, by_priya
     theirs = set(catalog.passing(filters))
     terms = ["rollout", "plan", "migration", "checkout"]
     everything = catalog.keyword_search(terms, 10_000, Filters())
