@@ -471,6 +471,14 @@ class BaseCatalog:
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         raise NotImplementedError
 
+    def _rowid_span(self) -> tuple[int, int]:
+        """The lowest and highest chunk rowids (in one SELECT without subqueries, SQLite
+        read every row for both)."""
+        row = self._db.execute(
+            "SELECT (SELECT min(rowid) FROM chunks), (SELECT max(rowid) FROM chunks)"
+        ).fetchone()
+        return (row[0], row[1])
+
     def maintain(self) -> None:
         """Upkeep after writes (the server catalog vacuums; the embedded one needs none)."""
 

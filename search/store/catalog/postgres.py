@@ -649,11 +649,7 @@ class PostgresCatalog(BaseCatalog):
         counts.update(zip(longer, self._counts(longer), strict=True))
         common = [q for q in single if counts[q] >= base.POSTING_BUDGET]
         if common:
-            span = tuple(
-                self._db.execute(
-                    "SELECT (SELECT min(rowid) FROM chunks), (SELECT max(rowid) FROM chunks)"
-                ).fetchone()
-            )
+            span = self._rowid_span()
             windows = base.sample_windows(span)
             # a sum of range counts: ORed ranges scanned all of a word's postings (57 vs 7 ms)
             ranged = " + ".join(

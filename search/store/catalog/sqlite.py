@@ -293,31 +293,21 @@ class Catalog(BaseCatalog):
 
     def _postings(self, term: str) -> int:
         """How many chunks match ``term``, counted up to just past the budget."""
-        try:
-            row = self._db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
-                (_quoted(term), base.POSTING_BUDGET + 1),
-            ).fetchone()
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0])
+        return self._matches(_quoted(term), base.POSTING_BUDGET + 1)
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         """How many chunks contain each phrase (FTS5 phrase match on the text column), up
         to the budget; past it, in :func:`base.sample_windows`, scaled."""
         counts: dict[str, int] = {}
+        span: tuple[int, int] | None = None
         for phrase in phrases:
             match = 'text : "' + phrase.replace('"', '""') + '"'
             counts[phrase] = self._matches(match, base.POSTING_BUDGET)
             if counts[phrase] >= base.POSTING_BUDGET:
-                span = tuple(
-                    self._db.execute(
-                        "SELECT (SELECT min(rowid) FROM chunks), (SELECT max(rowid) FROM chunks)"
-                    ).fetchone()
-                )
-                windows = base.sample_windows(tuple(span))
+                span = span or self._rowid_span()
+                windows = base.sample_windows(span)
                 sampled = sum(self._matches(match, None, window) for window in windows)
-                counts[phrase] = base.scaled_count(sampled, windows, tuple(span))
+                counts[phrase] = base.scaled_count(sampled, windows, span)
         return counts
 
     def _matches(self, match: str, cap: int | None, window: tuple[int, int] | None = None) -> int:
