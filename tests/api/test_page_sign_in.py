@@ -51,3 +51,23 @@ def test_the_page_asks_for_a_token_keeps_it_and_searches_with_it(
     page.reload()  # the token stays in the browser
     expect(page.locator("#results .result").first).to_be_visible()
     assert page.evaluate("localStorage.getItem('watercooler.token')") == secret
+
+
+def test_a_token_pasted_while_an_unsigned_request_is_refused_is_kept(
+    pages: Pages,  # noqa: F811
+    token_server: tuple[LiveServer, str],
+) -> None:
+    server, _ = token_server
+    page = pages.open()
+    page.goto(server.url + "/")
+    expect(page.get_by_role("dialog", name="Sign in")).to_be_visible()
+    kept = page.evaluate(
+        """async () => {
+            const { getJson } = await import("/static/js/http.js");
+            const refused = getJson("/search?q=plan").catch(() => null);  // sent with no token
+            localStorage.setItem("watercooler.token", "wc_pasted-meanwhile");
+            await refused;
+            return localStorage.getItem("watercooler.token");
+        }"""
+    )
+    assert kept == "wc_pasted-meanwhile"

@@ -28,7 +28,8 @@ export async function getJson(url, { signal, method = "GET", body } = {}) {
   });
   const data = await res.json().catch(() => null);
   if (res.status === 401) {
-    forgetToken();
+    // Forget only the token this request sent: one pasted since then is still untried.
+    if (token && savedToken() === token) forgetToken();
     askForToken(token ? "That token was not accepted: it was revoked or mistyped." : "This Watercooler needs to know who you are.");
   }
   if (!res.ok) throw new HttpError(res.status, data);
