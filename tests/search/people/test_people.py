@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from search.people.attribution import attribute
-from search.people.directory import Directory, build_directory, directory_for
+from search.people.directory import (
+    TRIE_FROM,
+    Directory,
+    MentionPattern,
+    build_directory,
+    directory_for,
+)
 from search.people.identities import name_key
 from search.people.people_file import PeopleFileError, load_people_config
 from search.people.profile import profile as person_profile
@@ -699,3 +705,20 @@ def test_invalid_people_parameter_gets_a_422_naming_it(
     response = get(people_server, "/people", **params)
     assert response.status_code == 422
     assert any(error["loc"][-1] == name for error in response.json()["detail"])
+
+
+def test_a_pattern_of_many_names_finds_what_a_flat_alternation_finds() -> None:
+    nested = ["ann", "anna", "anna lee", "anna lee-smith", "@ann", "bo kim", "bob"]
+    others = [f"{first} {n}" for first in ("ana", "bao", "cleo") for n in range(40)]
+    variants = {name: f"p{i}" for i, name in enumerate(nested + others)}
+    assert len(variants) > TRIE_FROM
+    flat = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+    expected = re.compile(r"(?<![\w@])(" + flat + r")(?!\w)")
+    pattern = MentionPattern(variants)
+    for text in (
+        "anna lee-smith met annabelle, then anna lee's team and ann; @ann pinged bob.",
+        "bo kim and bo kimball; bao 7 then bao 17, cleo 39 and cleo 391; xanna lee",
+        "anna lee-smithy asked anna lee- and anna, not @bob or e@ann",
+    ):
+        assert pattern.regex.findall(text) == expected.findall(text)
+    assert pattern.find("Bao 17 asked Anna Lee") == [variants["bao 17"], variants["anna lee"]]
