@@ -36,6 +36,7 @@ the ``visible`` predicate accepts count (every document, until access rules exis
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 from array import array
@@ -184,6 +185,20 @@ class _Credit:
         return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """One model's (or the combined) score of each person it credits, and their credit
+    (what earned it), made only for the people who are shown: making every person's
+    credit cost more than the rest of a search with 2,600 people."""
+
+    scores: dict[str, float]
+    credit: Callable[[str], _Credit]
+
+    @classmethod
+    def of(cls, credits: dict[str, _Credit]) -> _Scores:
+        return cls({pid: c.score for pid, c in credits.items()}, credits.__getitem__)
+
+
 class ExpertFinder:
     """Finds experts in a :class:`Store`, with the directory of :mod:`search.people.directory`."""
 
@@ -229,10 +244,10 @@ class ExpertFinder:
         )
         filters = filters or Filters()
         vector = self.store.embedder.embed_query(topic)
-        parts: dict[str, dict[str, _Credit]] = {}
+        parts: dict[str, _Scores] = {}
         if model in ("document", "combined"):
-            parts["document"] = self._document_model(
-                topic, vector, filters, directory, decay, visible
+            parts["document"] = _Scores.of(
+                self._document_model(topic, vector, filters, directory, decay, visible)
             )
         if model != "document":
             index = profile_index(directory, self.store)
@@ -695,7 +710,7 @@ class ProfileIndex:
             weights = weights * np.array([visible(docs[d]) for d in self.doc_ids], dtype=bool)
         return weights
 
-    def words(self, topic: str, doc_weights: np.ndarray) -> dict[str, _Credit]:
+    def words(self, topic: str, doc_weights: np.ndarray) -> _Scores:
         """BM25 of ``topic`` against each person's own words (recency-weighted counts)."""
         n = len(self.people)
         total = np.zeros(n)
@@ -724,11 +739,11 @@ class ProfileIndex:
         nonzero = np.flatnonzero(found)
         return dict(zip(nonzero.tolist(), found[nonzero].tolist(), strict=True))
 
-    def embedding(self, vector: list[float], doc_weights: np.ndarray) -> dict[str, _Credit]:
+    def embedding(self, vector: list[float], doc_weights: np.ndarray) -> _Scores:
         """Cosine of the topic with each person's passages (a recency-weighted mean), scaled
         so that the median person scores 0 and the best 1."""
         if not len(self.owners) or self.vectors.shape[1] == 0:
-            return {}
+            return _Scores.of({})
         query = np.asarray(vector, dtype=np.float32)
         weights = doc_weights[self.bucket_doc]
         sums = self._person_sums(weights)
@@ -738,7 +753,7 @@ class ProfileIndex:
             cosine = np.where(norms > 0, dots / norms, np.nan)
         valid = cosine[~np.isnan(cosine)]
         if not len(valid):
-            return {}
+            return _Scores.of({})
         low, high = float(np.median(valid)), float(valid.max())
         scaled = np.nan_to_num((cosine - low) / max(high - low, 1e-9), nan=0.0).clip(min=0)
 
@@ -773,15 +788,20 @@ class ProfileIndex:
 
     def _credits(
         self, scores: np.ndarray, docs_of: Callable[[int], dict[int, float]], topic: str | None
-    ) -> dict[str, _Credit]:
-        credits: dict[str, _Credit] = {}
-        for i in np.flatnonzero(scores > 0):
-            pid = self.people[i]
-            credit = _Credit(float(scores[i]))
-            credit.lazy_docs = lambda i=int(i): {self.doc_ids[j]: w for j, w in docs_of(i).items()}
-            credit.explain = lambda doc_id, i=int(i): self.evidence(i, doc_id, topic)
-            credits[pid] = credit
-        return credits
+    ) -> _Scores:
+        """The people scoring above 0, each one's credit made when asked for."""
+        positive = np.flatnonzero(scores > 0)
+        names = [self.people[i] for i in positive.tolist()]
+        found = dict(zip(names, scores[positive].tolist(), strict=True))
+
+        def credit(pid: str) -> _Credit:
+            i = self._person[pid]
+            made = _Credit(found[pid])
+            made.lazy_docs = lambda: {self.doc_ids[j]: w for j, w in docs_of(i).items()}
+            made.explain = lambda doc_id: self.evidence(i, doc_id, topic)
+            return made
+
+        return _Scores(found, credit)
 
     def evidence(self, i: int, doc_id: str, topic: str | None) -> Evidence | None:
         """What person ``i`` said (or where they were named) in a document, best for the topic."""
@@ -1048,28 +1068,41 @@ def _digest(value: Any) -> bytes:
 # ---------------------------------------------------------------------------- ranking
 
 
-def _combine(parts: dict[str, dict[str, _Credit]]) -> dict[str, _Credit]:
+def _combine(parts: dict[str, _Scores]) -> _Scores:
     """The models' scores, each scaled to its best person, weighted by :data:`WEIGHTS`."""
     if len(parts) == 1:
         return next(iter(parts.values()))
-    combined: dict[str, _Credit] = {}
-    for model, credits in parts.items():
-        top = max((c.score for c in credits.values()), default=0.0) or 1.0
-        for pid, credit in credits.items():
-            into = combined.setdefault(pid, _Credit())
-            into.score += WEIGHTS[model] * credit.score / top
-            into.sources.append((WEIGHTS[model] / top, credit))
-    return combined
+    tops = {model: max(part.scores.values(), default=0.0) or 1.0 for model, part in parts.items()}
+    scores: dict[str, float] = {}
+    for model, part in parts.items():
+        for pid, score in part.scores.items():
+            scores[pid] = scores.get(pid, 0.0) + WEIGHTS[model] * score / tops[model]
+
+    def credit(pid: str) -> _Credit:
+        combined = _Credit(scores[pid])
+        for model, part in parts.items():
+            if pid in part.scores:
+                combined.sources.append((WEIGHTS[model] / tops[model], part.credit(pid)))
+        return combined
+
+    return _Scores(scores, credit)
 
 
-def _rank(credits: dict[str, _Credit], directory: Directory, k: int, evidence: int) -> list[Expert]:
+def _rank(found: _Scores, directory: Directory, k: int, evidence: int) -> list[Expert]:
     """The ``k`` best by score; among them, people who left after current staff."""
-    best = sorted(
-        (pid for pid in credits if credits[pid].score > 0 and pid in directory.persons),
-        key=lambda pid: (-credits[pid].score, pid),
-    )[:k]
+    best = [
+        pid
+        for _, pid in heapq.nsmallest(
+            k,
+            (
+                (-score, pid)
+                for pid, score in found.scores.items()
+                if score > 0 and pid in directory.persons
+            ),
+        )
+    ]
     best.sort(key=lambda pid: directory.persons[pid].left)
-    return [_expert(directory.persons[pid], credits[pid], evidence) for pid in best]
+    return [_expert(directory.persons[pid], found.credit(pid), evidence) for pid in best]
 
 
 def _expert(person: Person, credit: _Credit, evidence: int) -> Expert:
