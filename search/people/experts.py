@@ -311,7 +311,7 @@ def _associations(
 ) -> list[tuple[str, float, str | None]]:
     """(person id, credit, their best line) for everyone a passage associates."""
     found = []
-    for pid in part.said.keys() | part.named.keys():
+    for pid in dict.fromkeys([*part.said, *part.named]):  # not a set: its order varies by run
         said, named = part.said.get(pid, []), part.named.get(pid, [])
         said_match, said_line = _best_line(said, patterns, weights)
         named_match, named_line = _best_line(named, patterns, weights)
@@ -993,7 +993,9 @@ class _Attributed:
                 j = self._docs.setdefault(chunk.doc_id, len(self._docs))
             part = attribute(chunk, self.directory)
             tokens: dict[str, list[str]] = {}
-            for pid in part.said.keys() | part.named.keys():
+            # not a set, whose order varies with the hash seed: passages summed in another
+            # order round to other int8 vectors
+            for pid in dict.fromkeys([*part.said, *part.named]):
                 said, named = part.said.get(pid, []), part.named.get(pid, [])
                 i = self._index(pid)
                 found = counts[i]
