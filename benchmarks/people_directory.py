@@ -1,10 +1,13 @@
 """The people directory and the expert profile index: full build, and update after an ingest.
 
     .venv/bin/python benchmarks/people_directory.py [--sizes 10000,100000]
-        [--workdir DIR] [--ingest 10] [--check] [--json FILE]
+        [--people 0,300,3000] [--workdir DIR] [--ingest 10] [--check] [--json FILE]
 
-At each size, a synthetic store (benchmarks/synthetic_org.py; kept under ``WORKDIR/SIZE``,
-grown from the next smaller one when missing) is measured:
+At each size and number of people, a synthetic store (benchmarks/synthetic_org.py; kept
+under ``WORKDIR/SIZE`` or ``WORKDIR/SIZE-Np``, grown from the next smaller one when
+missing) is measured. ``--people 0`` (the default) takes the sample organization's names;
+N > 0 generates N people (:func:`benchmarks.synthetic_org.with_people`), three to a
+document, as an organization of that many has them:
 
 - full build: :func:`build_directory` from nothing, then :func:`profile_index` (what a
   server's warm-start child process does before writing the people snapshot);
@@ -13,7 +16,10 @@ grown from the next smaller one when missing) is measured:
   :func:`directory_for` and the snapshot child do after the store changed);
 - update after a forget: that source is forgotten again (its documents must drop out),
   which also leaves the store as it was;
-- snapshot: the size of the pickled directory with its index (``people.snapshot``).
+- snapshot: the size of the pickled directory with its index (``people.snapshot``);
+- ``/experts`` and ``/people?q=`` in-process after the full build: the median over the
+  labelled topics of ``tests/data/expert_topics.jsonl`` (combined model, evidence
+  included), and over eight name searches.
 
 ``--check`` also builds both anew after the ingest and after the forget and fails unless
 each update equals its full build (persons, identities, documents, every posting and
@@ -37,9 +43,20 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.synthetic_org import DOCS_PER_SOURCE, document, grow, seed  # noqa: E402
-from search.people.directory import Directory, build_directory  # noqa: E402
-from search.people.experts import ProfileIndex, profile_index  # noqa: E402
+from benchmarks.synthetic_org import (  # noqa: E402
+    DOCS_PER_SOURCE,
+    document,
+    grow,
+    seed,
+    with_people,
+)
+from search.people.directory import (  # noqa: E402
+    Directory,
+    build_directory,
+    directory_key,
+    remember,
+)
+from search.people.experts import ExpertFinder, ProfileIndex, profile_index  # noqa: E402
 from search.people.people_file import load_people_config  # noqa: E402
 from search.people.snapshot import FORMAT, code_stamp  # noqa: E402
 from search.store.catalog import SourceAccess  # noqa: E402
@@ -47,6 +64,11 @@ from search.store.settings import Settings  # noqa: E402
 from search.store.store import Store  # noqa: E402
 
 SOURCE = "/synthetic/people-directory-benchmark.jsonl"
+TOPICS = [
+    json.loads(line)["topic"]
+    for line in (REPO / "tests" / "data" / "expert_topics.jsonl").read_text().splitlines()
+]
+NAME_SEARCHES = ("ana", "kim", "priya", "zhang", "el", "o", "maria", "tomas")
 
 
 def directory_facts(directory: Directory) -> dict[str, Any]:
@@ -127,8 +149,7 @@ def build(store: Store, previous: Directory | None) -> tuple[Directory, ProfileI
     return directory, index, built - started, time.perf_counter() - built
 
 
-def open_store(workdir: Path, size: int, material: Any, smaller: Path | None) -> Store:
-    home = workdir / str(size)
+def open_store(home: Path, size: int, material: Any, smaller: Path | None) -> Store:
     if not home.exists() and smaller is not None and smaller.exists():
         shutil.copytree(smaller, home)
     store = Store.open(Settings(home=home))
@@ -157,8 +178,10 @@ def ingest(store: Store, material: Any, count: int) -> None:
 def measure(store: Store, material: Any, args: argparse.Namespace) -> dict[str, Any]:
     row: dict[str, Any] = {"chunks": store.catalog.chunk_total()}
     directory, index, row["full directory s"], row["full index s"] = build(store, None)
+    row["people"] = len(directory.persons)
     saved = (FORMAT, code_stamp(), None, directory)
     row["snapshot MB"] = len(pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)) / 1e6
+    row["experts ms"], row["people search ms"] = queries(store, directory)
     ingest(store, material, args.ingest)
     directory, index, row["ingest directory s"], row["ingest index s"] = build(store, directory)
     if args.check:
@@ -172,8 +195,28 @@ def measure(store: Store, material: Any, args: argparse.Namespace) -> dict[str, 
     return row
 
 
+def queries(store: Store, directory: Directory) -> tuple[float, float]:
+    """Median milliseconds of an expert search and of a name search in ``directory``."""
+    people_file = store.settings.people_path
+    remember(store.catalog, people_file, directory_key(store.catalog, people_file), directory)
+    finder = ExpertFinder(store)
+    finder.find(TOPICS[0])  # the first loads the model and warms the caches
+    directory.search(NAME_SEARCHES[0])
+    experts, names = [], []
+    for topic in TOPICS:
+        started = time.perf_counter()
+        finder.find(topic)
+        experts.append((time.perf_counter() - started) * 1000)
+    for name in NAME_SEARCHES:
+        started = time.perf_counter()
+        directory.search(name)
+        names.append((time.perf_counter() - started) * 1000)
+    return float(np.median(experts)), float(np.median(names))
+
+
 COLUMNS = (
     ("chunks", "d"),
+    ("people", "d"),
     ("full directory s", ".1f"),
     ("full index s", ".1f"),
     ("ingest directory s", ".2f"),
@@ -181,6 +224,8 @@ COLUMNS = (
     ("forget directory s", ".2f"),
     ("forget index s", ".2f"),
     ("snapshot MB", ".1f"),
+    ("experts ms", ".0f"),
+    ("people search ms", ".1f"),
 )
 
 
@@ -201,24 +246,28 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--people", default="0", help="People counts (0: the sample's names).")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/watercooler-people"))
     parser.add_argument("--ingest", type=int, default=10, help="Documents to ingest.")
     parser.add_argument("--check", action="store_true", help="Compare updates to full builds.")
     parser.add_argument("--json", type=Path, help="Also write every figure here.")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    material = seed(args.workdir / "seed.npz")
+    sample = seed(args.workdir / "seed.npz")
     rows = []
-    smaller = None
-    for size in (int(s) for s in args.sizes.split(",")):
-        store = open_store(args.workdir, size, material, smaller)
-        try:
-            row = measure(store, material, args)
-        finally:
-            store.close()
-        print(json.dumps(row, default=str), file=sys.stderr, flush=True)
-        rows.append(row)
-        smaller = args.workdir / str(size)
+    for people in (int(n) for n in args.people.split(",")):
+        material = with_people(sample, people) if people else sample
+        smaller = None
+        for size in (int(s) for s in args.sizes.split(",")):
+            home = args.workdir / (f"{size}-{people}p" if people else str(size))
+            store = open_store(home, size, material, smaller)
+            try:
+                row = measure(store, material, args)
+            finally:
+                store.close()
+            print(json.dumps(row, default=str), file=sys.stderr, flush=True)
+            rows.append(row)
+            smaller = home
     print_table(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str))

@@ -75,6 +75,27 @@ def seed(cache: Path | None = None) -> Seed:
     return Seed(sentences, vectors, names)
 
 
+FIRST_NAMES = """Ana Bo Carla Dmitri Elena Farid Grace Hiro Ines Jonas Kemal Lena Mateo Nadia Omar
+    Priya Quinn Rosa Sven Tariq Uma Viktor Wen Ximena Yusuf Zoe Amara Bruno Chen Dara Emil Fatima
+    Gustav Hana Ivan Jia Kofi Lucia Marek Noor Otto Pia Rafael Sana Tomas Ula Vera Wanjiru Yara
+    Zainab""".split()
+LAST_NAMES = """Abara Berg Costa Dahl Eze Fischer Garcia Haddad Ito Jensen Kowalski Lindqvist Moreau
+    Nakamura Okafor Petrov Quispe Rossi Sato Tanaka Ueda Varga Weber Xu Yilmaz Zimmer Andersen
+    Bauer Chopra Dubois Esposito Flores Gupta Horvat Ivanova Jovanovic Kim Lopez Mendes Nowak
+    Oliveira Park Reyes Silva Torres Usman Vasquez Wagner Young Zhang Ahmed Brown Castro Diaz
+    Evans Fofana Greco Holm Iqbal Janssen Kumar Larsen Muller Nguyen Ortiz Perez Ramos Schmidt
+    Takahashi Umar""".split()
+
+
+def with_people(material: Seed, count: int) -> Seed:
+    """``material`` with ``count`` generated people (first and last names combined, up to
+    3,500) in place of the sample organization's, for an organization of that many."""
+    names = [f"{first} {last}" for last in LAST_NAMES for first in FIRST_NAMES]
+    if count > len(names):
+        raise ValueError(f"people: at most {len(names)} generated names, not {count}")
+    return Seed(material.sentences, material.vectors, random.Random(7).sample(names, count))
+
+
 def grantees(rng: random.Random) -> tuple[str, ...]:
     """An access list as an organization's documents have them (see the module docstring)."""
     r = rng.random()
