@@ -51,12 +51,12 @@ from typing import Any
 import numpy as np
 
 from search.people.attribution import Attribution, attribute
-from search.people.directory import Directory, DocInfo, Person, directory_for
+from search.people.directory import Directory, DocInfo, Person, alternation, directory_for
 from search.people.identities import fold
 from search.retrieval.retriever import reciprocal_rank_fusion
 from search.retrieval.snippets import snippet
 from search.retrieval.terms import STOPWORDS, query_terms, search_terms, term_pattern
-from search.store.catalog import ChunkRow
+from search.store.catalog import Catalog, ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
 
@@ -499,6 +499,8 @@ class ProfileIndex:
         self.signatures = attribution_signatures(directory)
         # what made the vectors: a store re-embedded by another model keeps none of them
         self.vectors_from = (store.recorded_model(), store.settings.collection)
+        # the names anyone in the directory goes by in each origin's documents
+        self.corpus = {origin: directory.corpus_variants(origin) for origin in set(self.doc_origin)}
         old = previous
         if old is not None and getattr(old, "vectors_from", None) != self.vectors_from:
             old = None
@@ -507,6 +509,9 @@ class ProfileIndex:
             if old is not None
             else []
         )
+        if old is not None:
+            renamed = _renamed(old.corpus, self.corpus, store.catalog)
+            kept = [d for d in kept if d not in renamed]
         fresh = _Attributed(directory)
         unchanged = set(kept)
         fresh.read(store, [d for d in self.doc_ids if d not in unchanged], len(self.doc_ids))
@@ -1036,15 +1041,12 @@ def _old_people(old: ProfileIndex | None, kept: list[str]) -> set[int]:
 
 def attribution_signatures(directory: Directory) -> dict[str, bytes]:
     """Per document, a digest of everything :func:`attribute` reads of it and of the
-    directory: the document's version and kind, how it names its people, those persons'
-    names and handles, and the names the directory knows in documents of its origin. A
-    document whose digest is unchanged is attributed as before."""
+    directory but the names anyone goes by (see :func:`_renamed`): the document's version
+    and kind, how it names its people, those persons' names and handles. A document whose
+    digest is unchanged, and whose text holds no name that changed, is attributed as
+    before."""
     cache = directory.build_cache
     versions = cache.versions if cache is not None else {}
-    corpus = {
-        origin: _digest(sorted(directory.corpus_variants(origin).items()))
-        for origin in {d.origin for d in directory.docs.values()}
-    }
     persons: dict[str, bytes] = {}
     found = {}
     for doc_id, doc in directory.docs.items():
@@ -1057,9 +1059,28 @@ def attribution_signatures(directory: Directory) -> dict[str, bytes]:
                 handles = [m.identity.handle for m in person.identities]
                 facts = persons[pid] = _digest((pid, person.name, handles))
             named.append(facts)
-        found[doc_id] = _digest(
-            (versions.get(doc_id), doc.kind, doc.origin, people, named, corpus[doc.origin])
-        )
+        found[doc_id] = _digest((versions.get(doc_id), doc.kind, doc.origin, people, named))
+    return found
+
+
+def _renamed(
+    old: dict[str, dict[str, str]], new: dict[str, dict[str, str]], catalog: Catalog
+) -> set[str]:
+    """Documents whose text holds a name (of an origin's, see
+    :meth:`Directory.corpus_variants`) that now means someone else, no one any more, or
+    someone for the first time: attribution finds people by those names, so only these
+    documents can be attributed differently when a person joins. Each chunk's folded text
+    is searched for the names as plain substrings: wherever attribution can match one."""
+    changed: dict[str, re.Pattern[str]] = {}
+    for origin in old.keys() | new.keys():
+        before, after = old.get(origin, {}), new.get(origin, {})
+        names = [v for v in before.keys() | after.keys() if before.get(v) != after.get(v)]
+        if names:
+            changed[origin] = re.compile(alternation(" ".join(n.split()) for n in names))
+    found: set[str] = set()
+    for doc_id, origin, text in catalog.origin_texts(list(changed)) if changed else ():
+        if doc_id not in found and changed[origin].search(" ".join(fold(text).split())):
+            found.add(doc_id)
     return found
 
 

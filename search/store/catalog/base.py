@@ -707,6 +707,23 @@ class BaseCatalog:
                 values["people"] = json.loads(values["people"])
                 yield ChunkRow(**values)
 
+    def origin_texts(self, origins: list[str], batch: int = 2000) -> Iterator[tuple[str, str, str]]:
+        """(doc_id, origin, text) of every chunk from these origins, in rowid order, read in
+        batches."""
+        marks = ",".join("?" * len(origins))
+        last = 0
+        while True:
+            rows = self._db.execute(
+                f"SELECT rowid, doc_id, origin, text FROM chunks WHERE rowid > ? "
+                f"AND origin IN ({marks}) ORDER BY rowid LIMIT ?",
+                (last, *origins, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["rowid"]
+            for row in rows:
+                yield row["doc_id"], row["origin"], row["text"]
+
     def sample_chunk_texts(self, limit: int, kinds: tuple[str, ...]) -> list[str]:
         """About ``limit`` texts of chunks of these kinds, spread evenly (deterministic)."""
         marks = ",".join("?" * len(kinds))

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.people_directory import differences
 from ingest.pipeline import ingest
-from search.people import snapshot
+from search.people import experts, snapshot
 from search.people.directory import Directory, build_directory, directory_for
 from search.people.experts import ProfileIndex, profile_index
 from search.people.people_file import load_people_config
@@ -130,5 +130,52 @@ def test_the_snapshot_child_updates_the_snapshot_it_finds(
         assert snapshot.load_snapshot(store)
         warmed = directory_for(store.catalog, PEOPLE_FILE)
         assert differences((warmed, warmed.cache["profile_index"]), build(store)) == []
+    finally:
+        store.close()
+
+
+def test_a_person_who_joins_has_only_the_documents_naming_them_attributed_again(
+    engine: dict[str, Any], tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2025-08-01-ops-sync.md").write_text(
+        "# Ops sync\n\nDate: 2025-08-01\nAttendees: Priya Raman, Tomás Herrera\n\n"
+        "- Priya Raman: Ngozi Okafor from the data team joins the queue work.\n",
+        encoding="utf-8",
+    )
+    (notes / "2025-08-02-budget-review.md").write_text(
+        "# Budget review\n\nDate: 2025-08-02\nAttendees: Priya Raman, Tomás Herrera\n\n"
+        "- Tomás Herrera: the budget holds for the quarter.\n",
+        encoding="utf-8",
+    )
+    store = make_store(tmp_path / "home", **engine)
+    try:
+        assert not ingest([notes], store).failures
+        before, _ = build(store)
+        assert "ngozi-okafor" not in before.persons  # named in a note, not yet a person
+        late = tmp_path / "late"
+        late.mkdir()
+        (late / "2025-09-09-design-review.md").write_text(
+            "# Design review\n\nDate: 2025-09-09\n\nAttendees:\n- Zubair\n- Ngozi Okafor\n\n"
+            "Zubair: the cache keys must carry the document version.\n"
+            "Ngozi Okafor: agreed, and forgotten documents must drop out.\n",
+            encoding="utf-8",
+        )
+        assert not ingest([late], store).failures
+        read: list[str] = []
+        attributed = experts._Attributed.read
+
+        def reading(self: Any, store: Store, doc_ids: list[str], total: int) -> None:
+            read.extend(doc_ids)
+            attributed(self, store, doc_ids, total)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(experts._Attributed, "read", reading)
+            after, index = build(store, before)
+        assert differences((after, index), build(store)) == []
+        assert "ngozi-okafor" in after.persons
+        titles = sorted(after.docs[d].title for d in read)
+        assert titles == ["Design review", "Ops sync"]  # not the budget review
     finally:
         store.close()
