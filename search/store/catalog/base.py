@@ -499,16 +499,24 @@ class BaseCatalog:
 
     def _within_budget(self, terms: list[str]) -> dict[str, int]:
         """The terms to score (in query order) with their postings: rarest first until
-        the postings exceed :data:`POSTING_BUDGET`; terms matching nothing are left out."""
+        the postings exceed :data:`POSTING_BUDGET`; terms matching nothing are left out.
+
+        Postings are counted only to just past the budget; when every term is past it, the
+        one scored is the rarest by its estimated count (:meth:`phrase_chunk_counts`): its
+        ranking reads every chunk holding it, 154 ms for "work" against 35 ms for "numbers"
+        at a million chunks, and the rarer term says more."""
         postings = self._cached_postings(terms)
+        said = [t for t in terms if postings[t]]
+        past = [t for t in said if postings[t] > POSTING_BUDGET]
+        estimated = self.phrase_chunk_counts(past) if len(past) == len(said) > 1 else {}
         kept: list[str] = []
         spent = 0
-        for term in sorted(terms, key=postings.__getitem__):
+        for term in sorted(said, key=lambda t: (postings[t], estimated.get(t, 0))):
             if kept and spent + postings[term] > POSTING_BUDGET:
                 break
             kept.append(term)
             spent += postings[term]
-        return {t: postings[t] for t in terms if t in kept and postings[t]}
+        return {t: postings[t] for t in terms if t in kept}
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

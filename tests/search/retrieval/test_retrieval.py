@@ -96,6 +96,20 @@ def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
     assert {c for c, _ in budgeted} == {c for c, _ in catalog.keyword_search([rare], 50, Filters())}
 
 
+def test_past_the_posting_budget_the_keyword_leg_scores_the_rarest_term_said(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every term past the budget (counted no further): the rarest by estimated count is
+    scored, whatever the query's order, and a word the store never says takes no place."""
+    catalog = sample_stores.catalog
+    common, rare, unsaid = "pricing", "ops-412", "zzqx-never-said"
+    assert catalog._postings(common) > catalog._postings(rare) > 0 == catalog._postings(unsaid)
+    monkeypatch.setattr(catalog_base, "POSTING_BUDGET", 1)
+    monkeypatch.setattr(catalog_base, "_PHRASES", catalog_base.CatalogCache(4096))
+    assert list(catalog._within_budget([common, unsaid, rare])) == [rare]
+    assert catalog.keyword_search([common, unsaid, rare], 50, Filters())
+
+
 def test_phrase_counts_are_exact_within_the_budget_and_sampled_past_it(
     sample_stores: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
