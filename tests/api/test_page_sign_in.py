@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from ingest.pipeline import ingest
 from search.store.principals import create_token
@@ -30,15 +30,20 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Liv
         yield server, secret
 
 
+def prompted(tabs: Pages, server: LiveServer, path: str) -> Page:
+    """The page at ``path``, asking for a token."""
+    page = tabs.open()
+    page.goto(server.url + path)
+    expect(page.get_by_role("dialog", name="Sign in")).to_be_visible()
+    return page
+
+
 def test_the_page_asks_for_a_token_keeps_it_and_searches_with_it(
     pages: Pages,  # noqa: F811
     token_server: tuple[LiveServer, str],
 ) -> None:
     server, secret = token_server
-    page = pages.open()
-    page.goto(server.url + "/?q=plan")
-    dialog = page.get_by_role("dialog", name="Sign in")
-    expect(dialog).to_be_visible()
+    page = prompted(pages, server, "/?q=plan")
     shot(page, "sign-in-token-prompt")
     page.get_by_label("API token").fill("wc_not-a-token")
     page.get_by_role("button", name="Sign in").click()
@@ -57,10 +62,7 @@ def test_a_token_pasted_while_an_unsigned_request_is_refused_is_kept(
     pages: Pages,  # noqa: F811
     token_server: tuple[LiveServer, str],
 ) -> None:
-    server, _ = token_server
-    page = pages.open()
-    page.goto(server.url + "/")
-    expect(page.get_by_role("dialog", name="Sign in")).to_be_visible()
+    page = prompted(pages, token_server[0], "/")
     kept = page.evaluate(
         """async () => {
             const { getJson } = await import("/static/js/http.js");
