@@ -503,8 +503,9 @@ class BaseCatalog:
 
         Postings are counted only to just past the budget; when every term is past it, the
         one scored is the rarest by its estimated count (:meth:`phrase_chunk_counts`): its
-        ranking reads every chunk holding it, 154 ms for "work" against 35 ms for "numbers"
-        at a million chunks, and the rarer term says more."""
+        ranking reads every chunk holding it (at a million chunks, the keyword leg of "which
+        work order numbers had missing parts…" took 192 ms scoring "work", in 126k chunks,
+        and 42 ms scoring "numbers", in 27k), and the rarer term says more."""
         postings = self._cached_postings(terms)
         said = [t for t in terms if postings[t]]
         past = [t for t in said if postings[t] > POSTING_BUDGET]
