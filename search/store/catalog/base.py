@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from functools import lru_cache
@@ -701,37 +701,37 @@ class BaseCatalog:
 
     def iter_chunks(self, batch: int = 2000) -> Iterator[ChunkRow]:
         """All chunks, in rowid order, read in batches."""
-        last = 0
-        while True:
-            rows = self._db.execute(
-                f"SELECT rowid, {CHUNK_COLUMNS} FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                (last, batch),
-            ).fetchall()
-            if not rows:
-                return
-            last = rows[-1]["rowid"]
-            for row in rows:
-                values = dict(row)
-                del values["rowid"]
-                values["people"] = json.loads(values["people"])
-                yield ChunkRow(**values)
+        for row in self._scan_chunks(CHUNK_COLUMNS, "", (), batch):
+            values = dict(row)
+            del values["rowid"]
+            values["people"] = json.loads(values["people"])
+            yield ChunkRow(**values)
 
     def origin_texts(self, origins: list[str], batch: int = 2000) -> Iterator[tuple[str, str, str]]:
         """(doc_id, origin, text) of every chunk from these origins, in rowid order, read in
         batches."""
         marks = ",".join("?" * len(origins))
+        for row in self._scan_chunks(
+            "doc_id, origin, text", f" AND origin IN ({marks})", origins, batch
+        ):
+            yield row["doc_id"], row["origin"], row["text"]
+
+    def _scan_chunks(
+        self, columns: str, where: str, params: Sequence[Any], batch: int
+    ) -> Iterator[Any]:
+        """Rows of ``rowid, columns`` of the chunks passing ``where`` (an ``AND …`` clause),
+        in rowid order, ``batch`` at a time, each batch after the last rowid read."""
         last = 0
         while True:
             rows = self._db.execute(
-                f"SELECT rowid, doc_id, origin, text FROM chunks WHERE rowid > ? "
-                f"AND origin IN ({marks}) ORDER BY rowid LIMIT ?",
-                (last, *origins, batch),
+                f"SELECT rowid, {columns} FROM chunks WHERE rowid > ?{where} "
+                "ORDER BY rowid LIMIT ?",
+                (last, *params, batch),
             ).fetchall()
             if not rows:
                 return
             last = rows[-1]["rowid"]
-            for row in rows:
-                yield row["doc_id"], row["origin"], row["text"]
+            yield from rows
 
     def sample_chunk_texts(self, limit: int, kinds: tuple[str, ...]) -> list[str]:
         """About ``limit`` texts of chunks of these kinds, spread evenly (deterministic)."""
