@@ -384,7 +384,7 @@ class Directory:
         with self._lock:
             found = self._corpus.get(origin)
         if found is None:
-            found = MentionPattern(_corpus_variants(self.persons.values(), origin, self.common))
+            found = MentionPattern(self.corpus_variants(origin))
             with self._lock:
                 self._corpus[origin] = found
         return found
