@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from llama_index.core.node_parser import SentenceSplitter
-
 from ingest.records import Message, Record, Section
 
 TokenCounter = Callable[[str], int]
@@ -126,6 +124,10 @@ class Chunker:
             return []
         if self.count_tokens(text) <= room:
             return [text]
+        # Imported on first use: llama-index takes over a second to import, and the server
+        # imports this module (uploads, syncs) long before anything is chunked.
+        from llama_index.core.node_parser import SentenceSplitter
+
         splitter = SentenceSplitter(
             chunk_size=room,
             chunk_overlap=min(24, room // 8),

@@ -22,10 +22,8 @@ from api.cli.common import (
     holding_store,
     print_json,
 )
-from search.store.catalog.postgres import CatalogUnavailable
 from search.store.settings import Settings
 from search.store.store import Store
-from search.store.transfer import TransferError, migrate_to_server
 from search.store.vectors import VectorStoreUnavailable
 
 
@@ -45,6 +43,10 @@ def migrate(
     """Copy the embedded store in WATERCOOLER_HOME (catalog and vectors, not re-embedded)
     into PostgreSQL and a Chroma server; then set WATERCOOLER_DATABASE_URL and
     WATERCOOLER_CHROMA_URL to serve from them."""
+    # PostgreSQL's driver is imported only by this command (the CLI and server start faster).
+    from search.store.catalog.postgres import CatalogUnavailable
+    from search.store.transfer import TransferError, migrate_to_server
+
     configured = Settings()
     chroma_url = chroma or configured.chroma_url
     if not to.startswith(("postgresql://", "postgres://")):

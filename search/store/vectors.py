@@ -11,8 +11,6 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 # Ids or doc ids per Chroma delete call.
 BATCH = 500
@@ -63,7 +61,7 @@ class Vectors:
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
-        self._store = ChromaVectorStore(chroma_collection=self._collection)
+        self._store: Any = None  # llama-index's view of the collection, made at first write
 
     def count(self) -> int:
         return int(self._collection.count())
@@ -74,7 +72,14 @@ class Vectors:
         return self._collection
 
     def add(self, chunks: list[VectorChunk]) -> None:
-        """Add chunk vectors (the caller deletes earlier versions first)."""
+        """Add chunk vectors (the caller deletes earlier versions first).
+
+        llama-index is imported here, not at module load: it takes over a second, and a
+        server that only searches (queries go to the collection directly) never needs it.
+        """
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         nodes = []
         for chunk in chunks:
             node = TextNode(
@@ -88,6 +93,8 @@ class Vectors:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
             nodes.append(node)
         if nodes:
+            if self._store is None:
+                self._store = ChromaVectorStore(chroma_collection=self._collection)
             self._store.add(nodes)
 
     def delete_documents(self, doc_ids: list[str]) -> None:

@@ -1,0 +1,58 @@
+"""What a starting server loads: only what searching needs, so that it answers sooner."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, SAMPLE_ORG
+
+# Imports the server process itself makes: it creates the app as `watercooler serve` does
+# (warm, people directory building in the background), then searches and asks.
+SERVE_AND_SEARCH = """
+import json, sys
+from fastapi.testclient import TestClient
+import api.cli.service
+from api.app import create_app
+
+with TestClient(create_app(warm=True)) as client:
+    hits = client.get("/search", params={"q": "budget"}).json()["hits"]
+    answer = client.post("/ask", json={"question": "What was decided about the budget?"})
+    heavy = ("llama_index", "sqlalchemy", "psycopg")
+    loaded = sorted({m.split(".")[0] for m in sys.modules if m.startswith(heavy)})
+    print(json.dumps({"hits": len(hits), "ask": answer.status_code, "loaded": loaded}))
+"""
+
+
+def test_an_embedded_server_searches_without_importing_llama_index_or_postgres(
+    tmp_path: Path,
+) -> None:
+    # llama-index (over a second to import) is for writing vectors and splitting text, and
+    # PostgreSQL's driver for server mode: neither may delay an embedded server's first answer.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for path in sorted((SAMPLE_ORG / "meeting-notes").glob("*.md"))[:3]:
+        shutil.copy(path, notes / path.name)
+    env = {**os.environ, "WATERCOOLER_HOME": str(tmp_path / "home")}
+    env.pop("WATERCOOLER_DATABASE_URL", None)
+    env.pop("WATERCOOLER_CHROMA_URL", None)
+    run = [sys.executable, "-m", "api.cli", "ingest", str(notes)]
+    ingested = subprocess.run(run, env=env, cwd=REPO, capture_output=True, text=True)
+    assert ingested.returncode == 0, ingested.stderr
+
+    served = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_SEARCH],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert served.returncode == 0, served.stderr
+    report = json.loads(served.stdout.strip().splitlines()[-1])
+    assert report["hits"] > 0 and report["ask"] == 200
+    assert report["loaded"] == []
