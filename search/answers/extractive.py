@@ -295,6 +295,7 @@ class Answerer:
         pool = [rows[c] for c in ranked if c in rows]
         terms = weigh_terms(words, pool, identifiers_in(question))
         passages = pool[:PASSAGES]
+        self._compare_all(passages, similarity, vector)
         units = score_units(question, terms, passages, similarity)
         self._embed(units, vector)
         units = sorted((u for u in units if u.score > UNSCORED), key=lambda u: -u.score)
@@ -310,6 +311,15 @@ class Answerer:
             confidence(chosen, unsaid, support),
             unsaid,
         )
+
+    def _compare_all(
+        self, passages: list[ChunkRow], similarity: dict[str, float], vector: np.ndarray
+    ) -> None:
+        """Add the cosine of passages that only the keyword leg found, so that their units
+        are ranked and trusted on the same terms as the dense leg's (not as cosine 0)."""
+        missing = [row.chunk_id for row in passages if row.chunk_id not in similarity]
+        if missing:
+            similarity.update(self.store.vectors.rank(vector.tolist(), missing, len(missing)))
 
     def _unsaid(self, terms: list[Term]) -> list[str]:
         """The question's specific terms that nothing in the store says: a code or
@@ -702,12 +712,13 @@ def _overlaps(a: Unit, b: Unit) -> bool:
 
 
 def order(question: str, units: list[Unit]) -> list[Unit]:
-    """Latest first for what was decided, oldest first for how it evolved, else by score."""
+    """What the person the question names said first ("what did Dana say ..."); then
+    latest first for what was decided, oldest first for how it evolved, else by score."""
     if EVOLUTION.search(question):
-        return sorted(units, key=lambda u: u.ts)
-    if LATEST.search(question):
-        return sorted(units, key=lambda u: u.ts, reverse=True)
-    return units
+        units = sorted(units, key=lambda u: u.ts)
+    elif LATEST.search(question):
+        units = sorted(units, key=lambda u: u.ts, reverse=True)
+    return sorted(units, key=lambda u: not u.named)
 
 
 def sentence(unit: Unit, citation: Citation) -> str:

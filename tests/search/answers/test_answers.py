@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search.answers.extractive import (
@@ -15,6 +16,7 @@ from search.answers.extractive import (
     Unit,
     confidence,
     final_score,
+    order,
     passage_support,
     score_units,
     split_units,
@@ -216,6 +218,35 @@ def test_a_question_naming_a_speaker_prefers_and_trusts_their_turns() -> None:
     mids, nop = units
     assert nop.score > mids.score
     assert confidence([nop]) > confidence([mids])
+
+
+def test_what_the_named_speaker_said_is_quoted_before_anyone_else() -> None:
+    row = _row(
+        "chat",
+        "simeon: is a developer account required for notarization?\n"
+        "eche|on: getting a dev account is simple: give your name and pay 100$ a year",
+        ["simeon", "eche|on"],
+    )
+    question = "What did eche|on say it takes to get a developer account?"
+    units = score_units(question, [], [row], {})
+    assert [u.named for u in units] == [False, True]
+    # Someone else's question outscores the named speaker's answer; the answer leads.
+    assert [u.speaker for u in order(question, units)] == ["eche|on", "simeon"]
+    decided = "What did eche|on decide about the developer account?"
+    assert order(decided, score_units(decided, [], [row], {}))[0].speaker == "eche|on"
+
+
+def test_a_passage_only_the_keyword_leg_found_gets_the_dense_legs_cosine(
+    sample_store: Store,
+) -> None:
+    question = "Who owns the on-call rotation?"
+    _, dense, vector = sample_store.legs(question, [], 200, Filters())
+    deep = dict(dense[60:66])  # past the depth an answer retrieves (50)
+    rows = sample_store.catalog.chunks(list(deep))
+    similarity: dict[str, float] = {}
+    Answerer(sample_store)._compare_all(list(rows.values()), similarity, np.asarray(vector))
+    assert similarity.keys() == deep.keys()
+    assert all(abs(similarity[c] - deep[c]) < 1e-4 for c in deep)
 
 
 def test_an_empty_store_raises_rather_than_answering(store: Store) -> None:
