@@ -20,13 +20,7 @@ from search.retrieval.places import (
     term_weights,
 )
 from search.retrieval.snippets import highlight, snippet
-from search.retrieval.speakers import (
-    content_terms,
-    line_speaker,
-    named_people,
-    naming_terms,
-    speaks,
-)
+from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
 from search.retrieval.terms import proximity, search_terms
 from search.store.catalog import ChunkRow
 from search.store.catalog.base import CatalogCache
@@ -229,17 +223,12 @@ class Retriever:
         rows: dict[str, ChunkRow],
     ) -> None:
         """The named people's own best chunks join the candidates (their ``rows`` are
-        added), and every candidate gains by their share of its lines. Among a person's
-        own chunks, their name and the words that say they spoke ("say", "propose") tell
-        none apart: the keyword leg there scores the other terms (a name is in every turn
-        of theirs, and scoring it cost most of a named query's time at 1M chunks)."""
+        added), and every candidate gains by their share of its lines."""
         if filters.person is None:
             for person in named:
                 narrow = replace(filters, person=person)
                 deep = min(depth, NAMED_DEPTH)
-                own = naming_terms(terms, person)
-                topic = [t for t in content_terms(terms, named) if t not in own]
-                found = self._blend(query, topic, deep, narrow, DEFAULT_MODE, top=top).scores
+                found = self._blend(query, terms, deep, narrow, DEFAULT_MODE, top=top).scores
                 for chunk_id, score in found.items():
                     scores[chunk_id] = max(scores.get(chunk_id, 0.0), score)
         rows.update(self._rows([c for c in scores if c not in rows]))

@@ -200,13 +200,6 @@ def _speaks(speaker: str, named: tuple[str, ...]) -> bool:
     return False
 
 
-def naming_terms(terms: list[str], person: str) -> set[str]:
-    """The ``terms`` that are ``person``'s name or a part of it (nick digits read as
-    letters): a search among their own chunks learns nothing from them."""
-    parts = {fold(part) for part in [person, *person.split()]}
-    return {t for t in terms if fold(t) in parts}
-
-
 def content_terms(terms: list[str], named: list[str]) -> list[str]:
     """``terms`` without the words that say a named person spoke ("say", "propose"): they
     tell no line of theirs apart from another."""

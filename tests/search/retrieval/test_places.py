@@ -11,7 +11,7 @@ import pytest
 from ingest.pipeline import ingest
 from search.retrieval.places import document_lines, locate, passage, place, term_weights
 from search.retrieval.retriever import Retriever
-from search.retrieval.speakers import fold, line_speaker, named_people, naming_terms, speaks
+from search.retrieval.speakers import fold, line_speaker, named_people, speaks
 from search.retrieval.terms import query_terms, search_terms, term_pattern
 from search.store.catalog import ChunkRow
 from search.store.store import Store
@@ -184,32 +184,6 @@ def test_nick_variants_fold_together() -> None:
     assert speaks("jrandom_", ["jrandom"])
     assert speaks("rob", ["Rob Wu"])
     assert not speaks("zzz", ["jrandom"])
-
-
-def test_a_persons_name_and_handle_are_naming_terms() -> None:
-    assert naming_terms(["priya", "bedrock", "dry", "run"], "Priya Raman") == {"priya"}
-    assert naming_terms(["jrand0m", "router"], "jrandom") == {"jrand0m"}
-    assert naming_terms(["raman", "priyanka"], "Priya Raman") == {"raman"}
-
-
-def test_a_named_persons_own_chunks_are_searched_by_the_topic_alone(
-    sample_store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    catalog = sample_store.catalog
-    searched: list[tuple[list[str], str | None]] = []
-    keyword_search = catalog.keyword_search
-
-    def recorded(terms, limit, filters):  # the real search, its terms noted
-        searched.append((list(terms), filters.person))
-        return keyword_search(terms, limit, filters)
-
-    monkeypatch.setattr(catalog, "keyword_search", recorded)
-    query = "what did Sofia say about launching iOS and Android on different days?"
-    hits = Retriever(sample_store).search(query, 5)
-    narrowed = [terms for terms, person in searched if person]
-    assert narrowed and all("sofia" not in terms and "say" not in terms for terms in narrowed)
-    assert {"launching", "android"} <= set(narrowed[0])
-    assert any("2025-03-25" in hit.source_path for hit in hits)  # labelled relevant (q36)
 
 
 def test_line_speakers() -> None:
