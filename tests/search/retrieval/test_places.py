@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
+from search.retrieval import retriever
 from search.retrieval.places import document_lines, locate, passage, place, term_weights
 from search.retrieval.retriever import Retriever
 from search.retrieval.speakers import fold, line_speaker, named_people, speaks
@@ -184,6 +185,29 @@ def test_nick_variants_fold_together() -> None:
     assert speaks("jrandom_", ["jrandom"])
     assert speaks("rob", ["Rob Wu"])
     assert not speaks("zzz", ["jrandom"])
+
+
+def test_a_named_persons_own_search_runs_only_when_few_candidates_are_theirs(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_store.catalog
+    narrowed: list[str] = []
+    keyword_search = catalog.keyword_search
+
+    def noted(terms, limit, filters):  # the real search; a person-filtered one is noted
+        if filters.person:
+            narrowed.append(filters.person)
+        return keyword_search(terms, limit, filters)
+
+    monkeypatch.setattr(catalog, "keyword_search", noted)
+    query = "what did Sofia say about launching iOS and Android on different days?"
+    first = Retriever(sample_store).search(query, 5)
+    assert narrowed  # few of the candidates are Sofia's: her own chunks are searched
+    narrowed.clear()
+    monkeypatch.setattr(retriever, "NAMED_DEPTH", 2)  # her own search would return 2
+    again = Retriever(sample_store).search(query, 5)
+    assert not narrowed  # the candidates hold at least 2 of hers already
+    assert again[0].doc_id == first[0].doc_id
 
 
 def test_line_speakers() -> None:
