@@ -548,20 +548,27 @@ class ProfileIndex:
         if old is not None and kept:
             doc_map[[old._doc[d] for d in kept]] = [self._doc[d] for d in kept]
         vocabulary = _Numbering()  # term -> number
-        parts_term, parts_person, parts_doc, parts_count = [], [], [], []
+        # the kept postings, still in term order: per kept term, where its postings start
+        # (each posting's term is never spelled out: 50M of them at a million chunks)
+        kept_starts = np.zeros(1, dtype=np.int64)
+        parts_person, parts_doc, parts_count = [], [], []
+        removed = _NONE
         if old is not None and len(old.post_doc):
             docs = doc_map[old.post_doc]
             mine = docs >= 0
-            old_terms = np.repeat(np.arange(len(old.terms)), np.diff(old.term_starts))[mine]
-            used = np.unique(old_terms)
-            term_map = np.full(len(old.terms), -1, dtype=np.int64)
-            term_map[used] = np.arange(len(used))
+            every = bool(mine.all())
+            counts = np.diff(old.term_starts)
+            if not every:
+                running = np.concatenate([[0], np.cumsum(mine, dtype=np.int64)])
+                counts = running[old.term_starts[1:]] - running[old.term_starts[:-1]]
+                removed = np.flatnonzero(~mine)
+            used = np.flatnonzero(counts)
             vocabulary.update((old.terms[t], n) for n, t in enumerate(used.tolist()))
-            parts_term.append(term_map[old_terms])
-            parts_person.append(person_map[old.post_person[mine]])
-            parts_doc.append(docs[mine])
-            parts_count.append(old.post_count[mine])
-        parts_term.append(np.fromiter(map(vocabulary.__getitem__, fresh.terms), dtype=np.int64))
+            kept_starts = np.concatenate([[0], np.cumsum(counts[used])])
+            parts_person.append(person_map[old.post_person if every else old.post_person[mine]])
+            parts_doc.append(docs if every else docs[mine])
+            parts_count.append(old.post_count if every else old.post_count[mine])
+        fresh_terms = np.fromiter(map(vocabulary.__getitem__, fresh.terms), dtype=np.int64)
         new_person = np.array([self._person[pid] for pid in fresh.people], dtype=np.int32)
         parts_person.append(new_person[np.asarray(fresh.persons, dtype=np.int64)])
         parts_doc.append(
@@ -569,37 +576,34 @@ class ProfileIndex:
                 np.asarray(fresh.docs, dtype=np.int64)
             ]
         )
-        parts_count.append(np.asarray(fresh.counts, dtype=np.int64))
-        # the kept postings are still in term order (terms keep their order of numbers):
+        parts_count.append(np.minimum(np.asarray(fresh.counts, dtype=np.int64), COUNT_MAX))
         # the fresh ones, sorted, go after each term's kept ones
-        order = np.argsort(parts_term[-1], kind="stable")
-        kept_too = len(parts_term) > 1
-        fresh_at = (
-            np.searchsorted(parts_term[0], parts_term[-1][order], side="right")
-            if kept_too
-            else None
-        )
+        order = np.argsort(fresh_terms, kind="stable")
+        fresh_sorted = fresh_terms[order]
+        kept_terms = len(kept_starts) - 1
+        kept_too = len(parts_person) > 1
+        fresh_at = kept_starts[np.minimum(fresh_sorted + 1, kept_terms)]
         # postings are most of the index (50M at a million chunks): person numbers and
         # counts take two bytes each where they fit
         person_type = np.uint16 if len(people) <= np.iinfo(np.uint16).max else np.int32
-        parts_count = [np.minimum(c, COUNT_MAX) for c in parts_count]
         parts = []
         for column, dtype in zip(
-            (parts_term, parts_person, parts_doc, parts_count),
-            (np.int64, person_type, np.int32, np.uint16),
+            (parts_person, parts_doc, parts_count),
+            (person_type, np.int32, np.uint16),
             strict=True,
         ):
             values = column[-1][order].astype(dtype)
             if kept_too:
-                values = np.insert(column[0].astype(dtype), fresh_at, values)
+                values = np.insert(column[0].astype(dtype, copy=False), fresh_at, values)
             parts.append(values)
-        terms, self.post_person, self.post_doc, self.post_count = parts
+        self.post_person, self.post_doc, self.post_count = parts
         self.terms = list(vocabulary)
-        self.term_starts = np.searchsorted(terms, np.arange(len(self.terms) + 1))
+        every_term = np.arange(len(self.terms) + 1)
+        self.term_starts = kept_starts[np.minimum(every_term, kept_terms)] + np.searchsorted(
+            fresh_sorted, every_term
+        )
         self._split_postings()
-        self.length = np.bincount(
-            self.post_person, weights=self.post_count, minlength=len(people)
-        ).astype(float)
+        self.length = _lengths(old, person_map, removed, parts_person[-1], parts_count[-1], people)
         self.average = float(self.length.mean()) if len(people) else 1.0
         self._buckets(old, person_map, doc_map, fresh, new_person, store)
 
@@ -1026,6 +1030,30 @@ class _Attributed:
             self.counts.extend(terms.values())
             self.persons.extend([i] * len(terms))
             self.docs.extend([j] * len(terms))
+
+
+def _lengths(
+    old: ProfileIndex | None,
+    person_map: np.ndarray,
+    removed: np.ndarray,
+    fresh_person: np.ndarray,
+    fresh_count: np.ndarray,
+    people: list[str],
+) -> np.ndarray:
+    """Each person's profile length (the sum of their postings' counts): ``old``'s, less
+    its ``removed`` postings, renumbered by ``person_map``, plus the fresh postings'. Sums
+    of whole counts, so exactly what summing every posting again gives, without reading
+    the 50M postings of a million chunks."""
+    length = np.bincount(fresh_person, weights=fresh_count, minlength=len(people))
+    if old is not None and len(old.people):
+        before = old.length - np.bincount(
+            old.post_person[removed],
+            weights=old.post_count[removed],
+            minlength=len(old.people),
+        )
+        moved = person_map >= 0
+        np.add.at(length, person_map[moved], before[moved])
+    return length.astype(float)
 
 
 def _old_people(old: ProfileIndex | None, kept: list[str]) -> set[int]:
