@@ -232,11 +232,7 @@ class Retriever:
         if filters.person is None:
             deep = min(depth, NAMED_DEPTH)
             for person in named:
-                theirs = sum(
-                    1
-                    for c in scores
-                    if c in rows and any(speaks(p, [person]) for p in rows[c].people)
-                )
+                theirs = sum(1 for c in scores if c in rows and spoken_in(rows[c], [person]))
                 if theirs >= deep:
                     continue
                 narrow = replace(filters, person=person)
@@ -335,10 +331,15 @@ def reciprocal_rank_fusion(*legs: list[tuple[str, float]]) -> dict[str, float]:
     return fused
 
 
+def spoken_in(row: ChunkRow, named: list[str]) -> bool:
+    """Whether any of the ``named`` people speaks in ``row``."""
+    return any(speaks(p, named) for p in row.people)
+
+
 def speaker_share(row: ChunkRow, named: list[str]) -> float:
     """How much of ``row`` the ``named`` people say: 0 when none of them speaks in it, else
     half for speaking at all and half by their share of its lines."""
-    if not any(speaks(p, named) for p in row.people):
+    if not spoken_in(row, named):
         return 0.0
     lines = [line for line in row.text.splitlines() if line.strip()]
     own = sum(1 for line in lines if speaks(line_speaker(line, row.people), named))
