@@ -120,7 +120,10 @@ class Retriever:
         """Search, and count facets over the whole candidate pool when ``facets`` is set."""
         if mode not in MODES:
             raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
-        filters = filters or Filters()
+        with self.store.catalog.one_state():
+            return self._run(query, k, filters or Filters(), mode, facets)
+
+    def _run(self, query: str, k: int, filters: Filters, mode: str, facets: bool) -> Results:
         self.store.require_content()
         terms = search_terms(query)
         catalog = self.store.catalog

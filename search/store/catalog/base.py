@@ -13,7 +13,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,8 @@ POSTING_BUDGET = 20_000
 SAMPLE_WINDOWS, SAMPLED_SHARE = 10, 0.1
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+# The change marker that reads inside :meth:`BaseCatalog.one_state` share: (catalog, marker).
+_STATE: ContextVar[tuple[Any, tuple[Any, ...]] | None] = ContextVar("catalog_state", default=None)
 
 DOCUMENT_FIELDS = (
     "doc_id",
@@ -634,7 +637,25 @@ class BaseCatalog:
         """A cheap value that changes whenever documents are written or removed: every write
         of a source stamps it (``ingested_at``), even one that only deletes documents, and
         removing sources changes their count. (Counting the documents too cost 7 ms a call
-        at 1M chunks in PostgreSQL, and every catalog cache asks for the marker.)"""
+        at 1M chunks in PostgreSQL, and every catalog cache asks for the marker.) Inside
+        :meth:`one_state` it is the one read when that began."""
+        pinned = _STATE.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        return self._read_change_marker()
+
+    @contextmanager
+    def one_state(self) -> Iterator[None]:
+        """Read the change marker once for all that runs inside (in this thread): a search
+        asks for it through each of its caches, a round trip each in PostgreSQL. A write
+        meanwhile is seen by the next search, as it would be had it come a moment later."""
+        token = _STATE.set((self, self._read_change_marker()))
+        try:
+            yield
+        finally:
+            _STATE.reset(token)
+
+    def _read_change_marker(self) -> tuple[Any, ...]:
         row = self._db.execute(
             "SELECT (SELECT max(run_id) FROM runs), (SELECT max(ingested_at) FROM sources), "
             "(SELECT count(*) FROM sources), (SELECT max(rowid) FROM chunks)"

@@ -62,3 +62,30 @@ def test_the_marker_moves_with_writes_deletions_and_removals(
         assert catalog.change_marker() == seen[-1]  # and stays put while nothing changes
     finally:
         store.close()
+
+
+def test_a_search_reads_the_marker_once_and_the_next_one_sees_a_write(
+    tmp_path: Path, engine: dict[str, Any]
+) -> None:
+    store = make_store(tmp_path / "home", **engine)
+    catalog = store.catalog
+    reads = []
+    read = catalog._read_change_marker
+
+    def counted() -> tuple[Any, ...]:
+        reads.append(1)
+        return read()
+
+    catalog._read_change_marker = counted
+    try:
+        catalog.write_source("/org/a", "md", "h1", None, [doc("a1", "x")], set())
+        with catalog.one_state():
+            before = catalog.change_marker()
+            assert catalog.chunk_total() == 1
+            catalog.write_source("/org/b", "md", "h1", None, [doc("b1", "z")], set())
+            assert catalog.change_marker() == before  # the state the search began with
+            assert len(reads) == 1
+        assert catalog.change_marker() != before
+        assert catalog.chunk_total() == 2  # the cached total was dropped
+    finally:
+        store.close()
