@@ -128,13 +128,26 @@ def test_a_damaged_snapshot_is_ignored(sample_store: Store, tmp_path: Path) -> N
         store.close()
 
 
+def test_a_snapshot_cut_short_is_ignored(sample_store: Store, tmp_path: Path) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        path = snapshot.write_snapshot(store)
+        whole = path.read_bytes()
+        for length in (len(whole) // 3, len(whole) - 1):
+            path.write_bytes(whole[:length])
+            assert not snapshot.load_snapshot(store)
+    finally:
+        store.close()
+
+
 def test_a_snapshot_built_by_other_code_is_not_used(sample_store: Store, tmp_path: Path) -> None:
     store = _copy(sample_store, tmp_path)
     try:
         path = snapshot.write_snapshot(store)
         with path.open("rb") as saved:
-            (version, _, key), directory = pickle.load(saved), pickle.load(saved)
-        path.write_bytes(pickle.dumps((version, "an older release", key)) + pickle.dumps(directory))
+            version, _, key = pickle.load(saved)
+            rest = saved.read()
+        path.write_bytes(pickle.dumps((version, "an older release", key)) + rest)
         assert not snapshot.snapshot_is_current(store)
         assert not snapshot.load_snapshot(store)
     finally:
