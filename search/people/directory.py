@@ -765,27 +765,48 @@ def _doc_info(row: dict[str, Any]) -> DocInfo:
 def _collect(
     rows: list[_Row], docs: dict[str, DocInfo]
 ) -> tuple[list[Identity], dict[Identity, _Seen], list[Identity]]:
-    order: dict[Identity, None] = {}
-    where: dict[Identity, set[str]] = defaultdict(set)
-    spoke: Counter[Identity] = Counter()
-    row_identity = []
+    """Each row's identity, and per identity (in order of first appearance) the documents
+    it appears in and the messages it wrote. Rows are counted per distinct way of naming
+    first (a few thousand ways for hundreds of thousands of rows at a million chunks):
+    hashing an identity builds a tuple of its fields every time."""
+    ways: dict[tuple[str, str | None, str | None, str | None, str], int] = {}
+    row_way = []
+    where: list[set[str]] = []
+    spoke: list[int] = []
     for row in rows:
-        name = row.name.strip()
-        mention = name.startswith("@") and not (row.email or row.user_id or row.handle)
-        ident = Identity(
-            name=name[1:] if mention else name,
-            email=(row.email or "").strip().casefold() or None,
-            user_id=row.user_id or None,
-            handle=row.handle or None,
-            source=docs[row.doc_id].origin,
-            mention=mention,
-        )
-        order.setdefault(ident)
-        where[ident].add(row.doc_id)
-        spoke[ident] += row.messages or 0
-        row_identity.append(ident)
-    seen = {x: _Seen(frozenset(where[x]), spoke[x]) for x in order}
-    return list(order), seen, row_identity
+        way = (row.name, row.email, row.user_id, row.handle, docs[row.doc_id].origin)
+        n = ways.get(way)
+        if n is None:
+            n = ways[way] = len(where)
+            where.append(set())
+            spoke.append(0)
+        where[n].add(row.doc_id)
+        spoke[n] += row.messages or 0
+        row_way.append(n)
+    identity_of = [_identity(*way) for way in ways]
+    docs_of: dict[Identity, set[str]] = {}
+    messages: Counter[Identity] = Counter()
+    for n, ident in enumerate(identity_of):
+        docs_of.setdefault(ident, set()).update(where[n])
+        messages[ident] += spoke[n]
+    seen = {x: _Seen(frozenset(found), messages[x]) for x, found in docs_of.items()}
+    return list(docs_of), seen, [identity_of[n] for n in row_way]
+
+
+def _identity(
+    name: str, email: str | None, user_id: str | None, handle: str | None, source: str
+) -> Identity:
+    """The identity a ``document_people`` row names (an ``@name`` alone is a mention)."""
+    name = name.strip()
+    mention = name.startswith("@") and not (email or user_id or handle)
+    return Identity(
+        name=name[1:] if mention else name,
+        email=(email or "").strip().casefold() or None,
+        user_id=user_id or None,
+        handle=handle or None,
+        source=source,
+        mention=mention,
+    )
 
 
 def _identity_kind(ident: Identity, seen: _Seen, config: PeopleConfig) -> str:
