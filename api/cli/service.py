@@ -21,6 +21,7 @@ from api.cli.common import (
 )
 from search.status import status as store_status
 from search.store.settings import Settings
+from search.store.vectors import start_loading
 
 
 def serve(
@@ -57,6 +58,8 @@ def serve(
 
 
 def _serve(settings: Settings, host: str, port: int, allow_anonymous: bool, workers: int) -> None:
+    # the first search would wait for it: start now, while the rest starts up
+    start_loading(settings.chroma_url, settings.chroma_path, settings.collection)
     import uvicorn
 
     from api.app import OPEN_MODE_VARIABLE, create_app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,8 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+
+logger = logging.getLogger(__name__)
 
 # Ids or doc ids per Chroma delete call.
 BATCH = 500
@@ -50,6 +54,29 @@ def chroma_client(chroma_url: str | None, path: Path) -> Any:
         raise VectorStoreUnavailable(
             f"WATERCOOLER_CHROMA_URL: no Chroma server answers at {chroma_url} ({exc})"
         ) from exc
+
+
+def start_loading(chroma_url: str | None, path: Path, collection: str) -> threading.Thread | None:
+    """Have an embedded Chroma load ``collection`` (its vector index and records) in a
+    thread, from now, rather than at the first search: at a million chunks that takes
+    seconds, mostly reading files, with Python's lock released, so a server starting up
+    goes on meanwhile and the first search waits only for what is left. The client is made
+    here, before the thread starts: two threads making Chroma's first client of a path at
+    once break it. None for a Chroma server (it keeps its collections loaded) or where
+    there is no store yet."""
+    if chroma_url or not path.is_dir():
+        return None
+    client = chroma_client(None, path)
+
+    def load() -> None:
+        try:
+            client.get_collection(collection).get(limit=1, include=[])
+        except Exception as exc:  # no such collection yet: the first search will say so
+            logger.info("vectors not loaded ahead: %s", exc)
+
+    thread = threading.Thread(target=load, name="vectors-load", daemon=True)
+    thread.start()
+    return thread
 
 
 class Vectors:
