@@ -83,6 +83,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -621,6 +622,7 @@ class BuildCache:
     versions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     rows: dict[str, tuple[_Row, ...]] = field(default_factory=dict)
     texts: dict[str, _TextFacts] = field(default_factory=dict)
+    vocabulary: _Vocabulary | None = None  # its sample's counts are kept while it holds
 
 
 def build_directory(
@@ -640,7 +642,8 @@ def build_directory(
     rows = [row for doc_id in sorted(cache.rows) for row in cache.rows[doc_id]]
     identities, seen, row_identity = _collect(rows, docs)
     kinds = [_identity_kind(x, seen[x], config) for x in identities]
-    words = _Vocabulary(catalog)
+    words = _Vocabulary(catalog, old.vocabulary if old is not None else None)
+    cache.vocabulary = words
     kind_of = dict(zip(identities, kinds, strict=True))
     garbled = _garbled_conversations(rows, row_identity, kind_of, words)
     if garbled:
@@ -1177,39 +1180,58 @@ class _Vocabulary:
         r"\b[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+){1,3}\s*\(([A-Z][^()\n]{1,60})\)"
     )
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.lower: Counter[str] = Counter()
-        self.upper: Counter[str] = Counter()
-        self.capital: Counter[str] = Counter()
-        self.organizations: Counter[str] = Counter()
-        self.affiliations: Counter[str] = Counter()
-        for text in catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo")):
-            for match in self.AFFILIATION.finditer(text):
-                for part in re.split(r"[,/;&]|\s+and\s+", match.group(1)):
-                    tokens = name_tokens(part)
-                    if 1 <= len(tokens) <= 3:
-                        self.affiliations[" ".join(tokens)] += 1
-            # links, addresses, code and bracketed tags (``[rob]`` is a speaker, not a word)
-            text = re.sub(r"https?://\S+|[\w.+-]*@[\w.-]+|`[^`]*`|\[[^\]\n]{1,40}\]", " ", text)
-            for match in _WORD.finditer(text):
-                word = match.group(0)
-                if word[0].islower():
-                    self.lower[word.lower()] += 1
-                    continue
-                self.capital[word.lower()] += 1
-                if _MID_SENTENCE.search(text, max(0, match.start() - 3), match.start()):
-                    self.upper[word.lower()] += 1  # capitalised mid-sentence, as names are
-        for text in catalog.sample_chunk_texts(self.SAMPLE, KINDS):
-            self.organizations.update(fold(m) for m in self.ORGANIZATION.findall(text))
-        self.titles: Counter[str] = Counter()
-        for title in catalog.document_titles():
-            self.titles.update(set(name_tokens(title.replace("-", " "))))
+    def __init__(self, catalog: Catalog, previous: _Vocabulary | None = None) -> None:
+        # What each sampled text says is kept (by text), so that the next build, whose
+        # sample differs by a few texts after an ingest, reads only those few.
+        said = previous.said if previous is not None else {}
+        named = previous.named if previous is not None else {}
+        notes = catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo"))
+        every = catalog.sample_chunk_texts(self.SAMPLE, KINDS)
+        self.said = {text: said.get(text) or self._note_words(text) for text in notes}
+        self.named = {
+            text: named.get(text) or tuple(fold(m) for m in self.ORGANIZATION.findall(text))
+            for text in every
+        }
+        self.lower = Counter(chain.from_iterable(self.said[text][0] for text in notes))
+        self.capital = Counter(chain.from_iterable(self.said[text][1] for text in notes))
+        self.upper = Counter(chain.from_iterable(self.said[text][2] for text in notes))
+        self.affiliations = Counter(chain.from_iterable(self.said[text][3] for text in notes))
+        self.organizations = Counter(chain.from_iterable(self.named[text] for text in every))
+        titled = previous.titled if previous is not None else {}
+        titles = catalog.document_titles()
+        self.titled = {
+            title: titled.get(title) or tuple(set(name_tokens(title.replace("-", " "))))
+            for title in titles
+        }
+        self.titles = Counter(chain.from_iterable(self.titled[title] for title in titles))
         self.headings: Counter[str] = Counter()
         for heading in catalog.chunk_headings():
             for part in heading.split(" > "):
                 tokens = name_tokens(part)
                 if tokens:
                     self.headings[tokens[0]] += 1
+
+    def _note_words(self, text: str) -> tuple[tuple[str, ...], ...]:
+        """The words of a note or memo written in lower case, capitalised, capitalised
+        mid-sentence (all lower-cased), and the affiliations it writes after names."""
+        affiliations = []
+        for match in self.AFFILIATION.finditer(text):
+            for part in re.split(r"[,/;&]|\s+and\s+", match.group(1)):
+                tokens = name_tokens(part)
+                if 1 <= len(tokens) <= 3:
+                    affiliations.append(" ".join(tokens))
+        # links, addresses, code and bracketed tags (``[rob]`` is a speaker, not a word)
+        text = re.sub(r"https?://\S+|[\w.+-]*@[\w.-]+|`[^`]*`|\[[^\]\n]{1,40}\]", " ", text)
+        lower, capital, upper = [], [], []
+        for match in _WORD.finditer(text):
+            word = match.group(0)
+            if word[0].islower():
+                lower.append(word.lower())
+                continue
+            capital.append(word.lower())
+            if _MID_SENTENCE.search(text, max(0, match.start() - 3), match.start()):
+                upper.append(word.lower())  # capitalised mid-sentence, as names are
+        return tuple(lower), tuple(capital), tuple(upper), tuple(affiliations)
 
     def common(self, word: str) -> bool:
         """Written in lower case at least as often as capitalised in mid-sentence, and not
