@@ -94,8 +94,15 @@ def write_snapshot(store: Store) -> Path:
     """Build the directory and its profile index for the store as it is, and save them."""
     people_file = store.settings.people_path
     key = directory_key(store.catalog, people_file)
-    directory = build_directory(store.catalog, load_people_config(people_file), _saved(store))
-    profile_index(directory, store)
+    previous = _saved(store)
+    # What is loaded by now outlives the build: the collector's full passes need not walk
+    # it (at 100k chunks they took 0.42 s of an update's 2.2 s, and 0.12 s so).
+    gc.freeze()
+    try:
+        directory = build_directory(store.catalog, load_people_config(people_file), previous)
+        profile_index(directory, store)
+    finally:
+        gc.unfreeze()
     path = snapshot_path(store.settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
