@@ -622,7 +622,7 @@ class BuildCache:
     versions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     rows: dict[str, tuple[_Row, ...]] = field(default_factory=dict)
     texts: dict[str, _TextFacts] = field(default_factory=dict)
-    vocabulary: _Vocabulary | None = None  # its sample's counts are kept while it holds
+    vocabulary: _Vocabulary | None = None  # what it read of each text and title
 
 
 def build_directory(
