@@ -17,8 +17,8 @@ it would hold the GIL and stretch every search while it runs, so a server calls
    holds the GIL, so it is not done at start (it once stalled every search, and the first
    one 4 s).
 
-The directory's numpy arrays (the expert index: about 1.1 GB of the 1.2 GB snapshot of a
-million chunks) are pickled out of band (protocol 5) and written raw after the objects;
+The directory's numpy arrays (the expert index: most of the 1.0 GB snapshot of a million
+chunks) are pickled out of band (protocol 5) and written raw after the objects;
 loading maps the file and makes the arrays views of it (copy on write), so that neither
 the builder nor the server copies them through pickle.
 
@@ -136,8 +136,8 @@ def _body(saved: Any) -> Any:
         buffers.append(view[at : at + length])
         at += length
     # Every object unpickled lives on: the collector's passes over them while they are made
-    # (some 100k documents' facts at a million chunks) would find nothing, and took most
-    # of the load.
+    # (some 100k documents' facts at a million chunks) would find nothing, and took more
+    # than half of the load at 100k chunks (0.24 s against 0.11 s without).
     collecting = gc.isenabled()
     gc.disable()
     try:
