@@ -13,18 +13,16 @@ from search.store.vectors import start_loading
 
 
 def test_loading_ahead_finishes_and_searches_answer(
-    store: Store, sample_org_copy: Path, caplog: pytest.LogCaptureFixture
+    sample_store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ingest.pipeline import ingest
-
-    ingest([sample_org_copy / "memos"], store)
     caplog.set_level(logging.INFO, logger="search.store.vectors")
-    thread = start_loading(None, store.settings.chroma_path, store.settings.collection)
+    settings = sample_store.settings
+    thread = start_loading(None, settings.chroma_path, settings.collection)
     assert thread is not None
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert "not loaded ahead" not in caplog.text
-    assert Retriever(store).search("pricing", k=3, mode="dense")
+    assert Retriever(sample_store).search("pricing", k=3, mode="dense")
 
 
 def test_a_missing_collection_is_left_to_the_first_search(
