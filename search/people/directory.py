@@ -1183,26 +1183,17 @@ class _Vocabulary:
     def __init__(self, catalog: Catalog, previous: _Vocabulary | None = None) -> None:
         # What each sampled text says is kept (by text), so that the next build, whose
         # sample differs by a few texts after an ingest, reads only those few.
-        said = previous.said if previous is not None else {}
-        named = previous.named if previous is not None else {}
         notes = catalog.sample_chunk_texts(self.SAMPLE, ("meeting_notes", "memo"))
         every = catalog.sample_chunk_texts(self.SAMPLE, KINDS)
-        self.said = {text: said.get(text) or self._note_words(text) for text in notes}
-        self.named = {
-            text: named.get(text) or tuple(fold(m) for m in self.ORGANIZATION.findall(text))
-            for text in every
-        }
+        titles = catalog.document_titles()
+        self.said = _reused(notes, previous.said if previous else {}, self._note_words)
+        self.named = _reused(every, previous.named if previous else {}, self._organizations)
+        self.titled = _reused(titles, previous.titled if previous else {}, _title_words)
         self.lower = Counter(chain.from_iterable(self.said[text][0] for text in notes))
         self.capital = Counter(chain.from_iterable(self.said[text][1] for text in notes))
         self.upper = Counter(chain.from_iterable(self.said[text][2] for text in notes))
         self.affiliations = Counter(chain.from_iterable(self.said[text][3] for text in notes))
         self.organizations = Counter(chain.from_iterable(self.named[text] for text in every))
-        titled = previous.titled if previous is not None else {}
-        titles = catalog.document_titles()
-        self.titled = {
-            title: titled.get(title) or tuple(set(name_tokens(title.replace("-", " "))))
-            for title in titles
-        }
         self.titles = Counter(chain.from_iterable(self.titled[title] for title in titles))
         self.headings: Counter[str] = Counter()
         for heading in catalog.chunk_headings():
@@ -1210,6 +1201,10 @@ class _Vocabulary:
                 tokens = name_tokens(part)
                 if tokens:
                     self.headings[tokens[0]] += 1
+
+    def _organizations(self, text: str) -> tuple[str, ...]:
+        """The names a text writes before ``team``, ``release``… (folded)."""
+        return tuple(fold(m) for m in self.ORGANIZATION.findall(text))
 
     def _note_words(self, text: str) -> tuple[tuple[str, ...], ...]:
         """The words of a note or memo written in lower case, capitalised, capitalised
@@ -1257,6 +1252,18 @@ class _Vocabulary:
     def label(self, word: str) -> bool:
         """A word that starts a section heading (``Housekeeping``, ``Intro: goals``)."""
         return self.headings[word] > 0
+
+
+def _reused(
+    keys: list[str], known: dict[str, tuple[Any, ...]], read: Callable[[str], tuple[Any, ...]]
+) -> dict[str, tuple[Any, ...]]:
+    """``read(key)`` for each key, taken from ``known`` (an earlier build's) where it is."""
+    return {key: known[key] if key in known else read(key) for key in keys}
+
+
+def _title_words(title: str) -> tuple[str, ...]:
+    """The distinct name tokens of a document title."""
+    return tuple(set(name_tokens(title.replace("-", " "))))
 
 
 def _label(
