@@ -182,13 +182,15 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
-        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)]
+        # the command users run, on this checkout's code
+        watercooler = Path(sys.executable).with_name("watercooler")
+        command = [str(watercooler), "serve", "--port", str(self.port)]
         if workers > 1:
             command += ["--workers", str(workers)]
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             command,
-            env={**os.environ, **mode.env},
+            env={**os.environ, **mode.env, "PYTHONPATH": str(REPO)},
             cwd=REPO,
             stdout=self.log,
             stderr=subprocess.STDOUT,

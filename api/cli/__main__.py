@@ -1,5 +1,5 @@
 """``python -m api.cli``: the same as the ``watercooler`` command."""
 
-from api.cli import app
+from api.launch import main
 
-app()
+main()

@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 # Ids or doc ids per Chroma delete call.
 BATCH = 500
 
+# The loads start_loading has started in this process, by store path and collection.
+_LOADING: dict[tuple[Path, str], threading.Thread] = {}
+
 
 class VectorStoreUnavailable(RuntimeError):
     """The configured Chroma server cannot be reached."""
@@ -60,12 +63,16 @@ def start_loading(chroma_url: str | None, path: Path, collection: str) -> thread
     """Have an embedded Chroma load ``collection`` (its vector index and records) in a
     thread, from now, rather than at the first search: at a million chunks that takes
     seconds, mostly reading files, with Python's lock released, so a server starting up
-    goes on meanwhile and the first search waits only for what is left. The client is made
+    goes on meanwhile and the first search waits only for what is left. Once per store and
+    collection in a process (a second call returns the first's thread). The client is made
     here, before the thread starts: two threads making Chroma's first client of a path at
     once break it. None for a Chroma server (it keeps its collections loaded) or where
     there is no store yet."""
     if chroma_url or not path.is_dir():
         return None
+    key = (path.resolve(), collection)
+    if key in _LOADING:  # the command's entry point started it (api.launch)
+        return _LOADING[key]
     client = chroma_client(None, path)
 
     def load() -> None:
@@ -74,7 +81,7 @@ def start_loading(chroma_url: str | None, path: Path, collection: str) -> thread
         except Exception as exc:  # no such collection yet: the first search will say so
             logger.info("vectors not loaded ahead: %s", exc)
 
-    thread = threading.Thread(target=load, name="vectors-load", daemon=True)
+    thread = _LOADING[key] = threading.Thread(target=load, name="vectors-load", daemon=True)
     thread.start()
     return thread
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from search.store.store import Store
 from tests.conftest import REPO, SAMPLE_ORG
 
 # Imports the server process itself makes: it creates the app as `watercooler serve` does
@@ -56,3 +57,53 @@ def test_an_embedded_server_searches_without_importing_llama_index_or_postgres(
     report = json.loads(served.stdout.strip().splitlines()[-1])
     assert report["hits"] > 0 and report["ask"] == 200
     assert report["loaded"] == []
+
+
+# `watercooler serve` through its entry point, recording whether the vectors were loading
+# by the time the command line (and with it the app) began to be imported.
+SERVE_ENTRY = """
+import json, sys, threading
+import search.store.vectors as vectors
+
+class Watch:
+    seen = None
+    def find_spec(self, name, path=None, target=None):
+        if name == "api.cli" and Watch.seen is None:
+            Watch.seen = {"loading": [str(p) for p, _ in vectors._LOADING],
+                          "threads": [t.name for t in threading.enumerate()]}
+
+sys.meta_path.insert(0, Watch())
+sys.argv = ["watercooler", *sys.argv[1:]]
+from api.launch import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(Watch.seen))
+"""
+
+
+def run_entry(home: Path, *argv: str) -> dict[str, list[str]]:
+    env = {**os.environ, "WATERCOOLER_HOME": str(home)}
+    env.pop("WATERCOOLER_CHROMA_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_ENTRY, *argv],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_serve_starts_loading_the_vectors_before_importing_the_command_line(
+    sample_store: Store,
+) -> None:
+    home = sample_store.settings.home_dir
+    seen = run_entry(home, "serve", "--help")
+    assert seen["loading"] == [str(sample_store.settings.chroma_path.resolve())]
+    assert "vectors-load" in seen["threads"]
+    # other commands import the command line straight away and load nothing ahead
+    assert run_entry(home, "status", "--help") == {"loading": [], "threads": ["MainThread"]}
