@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from search.store.store import Store
 from tests.conftest import REPO, SAMPLE_ORG
@@ -45,16 +46,7 @@ def test_an_embedded_server_searches_without_importing_llama_index_or_postgres(
     ingested = subprocess.run(run, env=env, cwd=REPO, capture_output=True, text=True)
     assert ingested.returncode == 0, ingested.stderr
 
-    served = subprocess.run(
-        [sys.executable, "-c", SERVE_AND_SEARCH],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert served.returncode == 0, served.stderr
-    report = json.loads(served.stdout.strip().splitlines()[-1])
+    report = run_python(SERVE_AND_SEARCH, env)
     assert report["hits"] > 0 and report["ask"] == 200
     assert report["loaded"] == []
 
@@ -86,16 +78,7 @@ print(json.dumps(Watch.seen))
 def run_entry(home: Path, *argv: str) -> dict[str, list[str]]:
     env = {**os.environ, "WATERCOOLER_HOME": str(home)}
     env.pop("WATERCOOLER_CHROMA_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_ENTRY, *argv],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_python(SERVE_ENTRY, env, *argv)
 
 
 def test_serve_starts_loading_the_vectors_before_importing_the_command_line(
@@ -107,3 +90,17 @@ def test_serve_starts_loading_the_vectors_before_importing_the_command_line(
     assert "vectors-load" in seen["threads"]
     # other commands import the command line straight away and load nothing ahead
     assert run_entry(home, "status", "--help") == {"loading": [], "threads": ["MainThread"]}
+
+
+def run_python(code: str, env: dict[str, str], *argv: str) -> Any:
+    """What ``code``, run by a new interpreter in the repository, prints last (JSON)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
