@@ -24,7 +24,6 @@ from search.retrieval.places import (
 from search.retrieval.snippets import highlight, snippet
 from search.retrieval.speakers import content_terms, line_speaker, named_people, speaks
 from search.retrieval.terms import proximity, search_terms
-from search.store import probes
 from search.store.catalog import ChunkRow
 from search.store.catalog.base import CatalogCache
 from search.store.filters import Filters
@@ -126,7 +125,7 @@ class Retriever:
         """Search, and count facets over the whole candidate pool when ``facets`` is set."""
         if mode not in MODES:
             raise ValueError(f"mode: unknown retriever {mode!r}; use one of {', '.join(MODES)}")
-        with self.store.catalog.one_state(), probes.sharing():
+        with self.store.catalog.one_state():
             return self._run(query, k, filters or Filters(), mode, facets)
 
     def _run(self, query: str, k: int, filters: Filters, mode: str, facets: bool) -> Results:

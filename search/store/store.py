@@ -8,18 +8,16 @@ order and the recovery are described in :mod:`search.store.journal`.
 
 from __future__ import annotations
 
-import contextvars
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 from search.store import journal
 from search.store.catalog import BaseCatalog, SourceAccess, open_catalog
 from search.store.embeddings import Embedder, load_embedder
 from search.store.filters import Filters
-from search.store.probes import current as shared_probes
 from search.store.settings import ModelFingerprint, Settings
 from search.store.vectors import VectorChunk, Vectors, chroma_client
 
@@ -183,20 +181,15 @@ class Store:
         :data:`EXACT` are scored one by one (exact), more are searched by Chroma among
         exactly those. The filter always applies before the top-k cut, and every path is
         much faster than Chroma's metadata filter at scale, or than listing every chunk of
-        a common kind (80 ms at 1M chunks). Within :func:`search.store.probes.sharing` the
-        unfiltered probes are shared with the search's other legs.
+        a common kind (80 ms at 1M chunks).
         """
-        probes = shared_probes()
-        probe = (
-            self.vectors.search if probes is None else partial(probes.nearest, self.vectors.search)
-        )
         if not filters:
-            return probe(embedding, k)
+            return self.vectors.search(embedding, k)
         depth = (
             k * ACCESS_OVERFETCH if filters.only_access else max(k * FILTER_OVERFETCH, OVERFETCH)
         )
         while True:
-            near = probe(embedding, depth)
+            near = self.vectors.search(embedding, depth)
             passing = self.catalog.passing_among(filters, [chunk_id for chunk_id, _ in near])
             found = _passing_nearest(near, passing, k, depth)
             if found is not None:
@@ -223,11 +216,7 @@ class Store:
         query's vector). The dense leg (embedding the query, then Chroma) runs in a worker
         thread while the keyword leg runs in this one; both release the GIL."""
         filters = filters or Filters()
-        dense_leg = (
-            _LEGS.submit(contextvars.copy_context().run, self._dense_leg, query, depth, filters)
-            if dense
-            else None
-        )
+        dense_leg = _LEGS.submit(self._dense_leg, query, depth, filters) if dense else None
         keyword = self.catalog.keyword_search(terms, depth, filters) if terms else []
         if dense_leg is None:
             return keyword, [], None
