@@ -282,6 +282,17 @@ def test_passing_among_finds_a_persons_chunks_as_passing_does(
     assert catalog.passing_among(filters, everything[::2]) == theirs & set(everything[::2])
 
 
+def test_chunks_are_read_by_id_however_many_are_asked_for_and_unknown_ids_are_skipped(
+    sample_stores: Store, by_priya: Filters
+) -> None:
+    catalog = sample_stores.catalog
+    everything = [row.chunk_id for row in catalog.iter_chunks()]
+    asked = [f"gone:{i}" for i in range(1200)] + everything  # more than one batch of SQLite's
+    assert set(catalog.chunks(asked)) == set(everything)
+    assert catalog.passing_among(by_priya, asked) == set(catalog.passing(by_priya))
+    assert catalog.chunks([]) == {}
+
+
 def test_keyword_search_by_a_person_ranks_their_chunks_as_the_unfiltered_search_does(
     sample_stores: Store, by_priya: Filters
 ) -> None:
