@@ -11,7 +11,7 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -31,6 +31,8 @@ POSTING_BUDGET = 20_000
 # this share of all rowids, and the count scaled: counting all of a common word's chunks
 # cost 60-70 ms at 1M chunks (see BaseCatalog.phrase_chunk_counts).
 SAMPLE_WINDOWS, SAMPLED_SHARE = 10, 0.1
+# A kind's share of the chunks is estimated in this many windows of this many rowids.
+KIND_WINDOWS, KIND_WINDOW = 50, 100
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 # The change marker that reads inside :meth:`BaseCatalog.one_state` share: (catalog, marker).
@@ -788,6 +790,29 @@ class BaseCatalog:
 
         return _TOTALS.get(self, ["chunks"], count)["chunks"]
 
+    def kind_share(self, kinds: tuple[str, ...]) -> float:
+        """About what share of the chunks are of these kinds: counted in
+        :data:`KIND_WINDOWS` windows of :data:`KIND_WINDOW` rowids spread over all of them,
+        once until the catalog changes (counting every chunk by kind cost 12 ms at 100k
+        chunks in SQLite, these windows 1 ms at any size)."""
+
+        def count(keys: list[str]) -> dict[str, dict[str, float]]:
+            low, high = self._rowid_span() if self.chunk_total() else (0, -1)
+            step = max(KIND_WINDOW, (high - low + 1) / KIND_WINDOWS)
+            starts = [round(low + i * step) for i in range(KIND_WINDOWS) if low + i * step <= high]
+            windows = " UNION ALL ".join(
+                "SELECT kind FROM chunks WHERE rowid BETWEEN ? AND ?" for _ in starts
+            )
+            counts: Counter[str] = Counter()
+            if starts:
+                params = [v for start in starts for v in (start, start + KIND_WINDOW - 1)]
+                counts.update(r[0] for r in self._db.execute(windows, params))
+            seen = max(counts.total(), 1)
+            return {"shares": {kind: n / seen for kind, n in counts.items()}}
+
+        shares = _KIND_SHARES.get(self, ["shares"], count)["shares"]
+        return sum(shares.get(kind, 0.0) for kind in kinds)
+
 
 class CatalogCache(Generic[K, V]):
     """Values read from catalogs by key, per catalog: the least recently used beyond
@@ -846,6 +871,7 @@ def scaled_count(sampled: int, windows: list[tuple[int, int]], span: tuple[int, 
 _POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
 _PHRASES: CatalogCache[str, int] = CatalogCache(4096)
 _TOTALS: CatalogCache[str, int] = CatalogCache(1)
+_KIND_SHARES: CatalogCache[str, dict[str, float]] = CatalogCache(1)
 
 
 def _chunk_row(row: Any) -> ChunkRow:

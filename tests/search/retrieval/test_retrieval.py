@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from typer.testing import CliRunner
@@ -81,6 +82,47 @@ def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
     found = sample_stores.nearest(embedding, 8, filters)
     assert [chunk_id for chunk_id, _ in found] == expected
     assert len(expected) == 8
+
+
+def test_the_catalog_tells_a_kinds_share_of_the_chunks_exactly_or_from_windows(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_stores.catalog
+    total = catalog.chunk_total()
+    exact = {
+        kind: len(catalog.passing(Filters(kinds=(kind,)))) / total
+        for kind in ("chat", "email", "transcript", "meeting_notes", "memo")
+    }
+    assert total < catalog_base.KIND_WINDOWS * catalog_base.KIND_WINDOW  # all counted
+    assert catalog.kind_share(("chat",)) == pytest.approx(exact["chat"])
+    assert catalog.kind_share(("chat", "email")) == pytest.approx(exact["chat"] + exact["email"])
+    assert catalog.kind_share(("no such kind",)) == 0
+    # windows over about half of the chunks
+    monkeypatch.setattr(catalog_base, "KIND_WINDOW", total // (2 * catalog_base.KIND_WINDOWS))
+    monkeypatch.setattr(catalog_base, "_KIND_SHARES", catalog_base.CatalogCache(1))
+    for kind, share in exact.items():
+        assert abs(catalog.kind_share((kind,)) - share) < 0.1, kind
+
+
+def test_a_kind_filter_first_probes_as_deep_as_the_kinds_share_of_the_store_says(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filters = Filters(kinds=("transcript",))
+    share = sample_stores.catalog.kind_share(filters.kinds)
+    embedding = sample_stores.embedder.embed_query("who is on call for the database migration")
+    everything = sample_stores.vectors.search(embedding, sample_stores.vectors.count())
+    passing = set(sample_stores.catalog.passing(filters))
+    depths: list[int] = []
+    search = sample_stores.vectors.search
+
+    def probe(vector: list[float], k: int, ids: list[str] | None = None) -> list:
+        depths.append(k)
+        return search(vector, k, ids)
+
+    monkeypatch.setattr(sample_stores.vectors, "search", probe)
+    found = sample_stores.nearest(embedding, 8, filters)
+    assert depths[0] == math.ceil(store_module.KIND_MARGIN * 8 / share) < store_module.OVERFETCH
+    assert [c for c, _ in found] == [c for c, _ in everything if c in passing][:8]
 
 
 def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
