@@ -793,9 +793,9 @@ class BaseCatalog:
     def kind_share(self, kinds: tuple[str, ...]) -> float:
         """About what share of the chunks are of these kinds: counted in
         :data:`KIND_WINDOWS` windows of :data:`KIND_WINDOW` rowids spread over all of them,
-        once until the catalog changes (counting every chunk by kind cost 12 ms at 100k
-        chunks in SQLite; the windows' 5,000 rows cost 5-7 ms on a busy machine, at any
-        size)."""
+        once until the catalog changes (counting every chunk by kind cost 141 ms at 1M
+        chunks in SQLite, warm; the windows' 5,000 rows 6 ms, within 0.005 of each kind's
+        share there)."""
 
         def count(keys: list[str]) -> dict[str, dict[str, float]]:
             low, high = self._rowid_span() if self.chunk_total() else (0, -1)
