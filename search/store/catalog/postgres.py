@@ -68,7 +68,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from search.store.catalog import base
-from search.store.catalog.base import BaseCatalog, access_sql, filter_sql
+from search.store.catalog.base import BaseCatalog, filter_sql
 from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
 
@@ -584,32 +584,25 @@ class PostgresCatalog(BaseCatalog):
         index-only scan: no tsvector is read); a phrase (``eip-7688``: two lexemes in a
         row) from ``ts_rank_cd`` over the chunks matching it, as before. The scores are
         summed per chunk and the best ``limit`` kept; only then are chunk rows read, unless
-        a filter other than the access list needs them before the cut."""
+        a filter needs them before the cut (see :func:`_filtered_best`: an access list too,
+        whose check of every scored chunk cost 43-46 ms p50 at 100k chunks for a member of
+        20 groups, against 28 ms for the best 1,000 first, over 90 labelled queries)."""
         kept = self._within_budget(terms)
         if not kept:
             return []
         queries = self._tsqueries(list(kept))
         legs, params = self._bm25_legs(queries, list(kept.values()))
         scored = f"SELECT p.rowid, sum(p.score) AS score FROM ({legs}) p GROUP BY p.rowid"
-        if filters.access is not None and filters.only_access:
-            visible, visible_params = access_sql("m", filters.access)
+        where, filter_params = filter_sql(filters, alias="c")
+        if not where:
             sql = (
-                f"SELECT c.chunk_id, m.score FROM (SELECT * FROM ({scored}) m WHERE {visible} "
-                "ORDER BY m.score DESC, m.rowid LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid "
-                "ORDER BY m.score DESC, m.rowid"
+                f"SELECT c.chunk_id, m.score FROM ({scored} ORDER BY score DESC, rowid "
+                "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score DESC, m.rowid"
             )
-            params += [*visible_params, limit]
+            params += [limit]
         else:
-            where, filter_params = filter_sql(filters, alias="c")
-            if not where:
-                sql = (
-                    f"SELECT c.chunk_id, m.score FROM ({scored} ORDER BY score DESC, rowid "
-                    "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score DESC, m.rowid"
-                )
-                params += [limit]
-            else:
-                sql = _filtered_best(scored, where)
-                params += [*filter_params, limit, *filter_params, limit]
+            sql = _filtered_best(scored, where)
+            params += [*filter_params, limit, *filter_params, limit]
         rows = self._db.execute(sql, params)
         return [(r[0], float(r[1])) for r in rows.fetchall()]
 

@@ -14,6 +14,7 @@ from ingest.access import SIDECAR
 from ingest.pipeline import ingest
 from search.store import store as store_module
 from search.store.access import Principal, access_list, grantee
+from search.store.catalog import postgres
 from search.store.filters import Filters
 from search.store.kinds import KINDS
 from search.store.principals import create_token, expand, token_principal
@@ -66,6 +67,23 @@ def test_keyword_leg_with_access_is_what_filtering_first_gives(
         )
         passing = set(store.catalog.passing(Filters(access=access)))
         assert {c for c, _ in fast} <= passing
+
+
+@pytest.mark.parametrize("access", ACCESS[1:])
+@pytest.mark.parametrize("overfetch", [1, 5, 1000])
+def test_keyword_leg_with_access_keeps_the_best_visible_however_few_are_checked_first(
+    store: Store, access: tuple[str, ...], overfetch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "KEYWORD_OVERFETCH", overfetch)  # the server catalog's
+    passing = set(store.catalog.passing(Filters(access=access)))
+    for terms in (["budget"], ["rollout", "hiring"], list(TOPICS)):
+        everything = store.catalog.keyword_search(terms, 1000, Filters())
+        visible = [score for c, score in everything if c in passing]
+        assert 0 < len(visible) < len(everything)
+        for limit in (1, 3, 20):
+            found = store.catalog.keyword_search(terms, limit, Filters(access=access))
+            assert {c for c, _ in found} <= passing
+            assert sorted(score for _, score in found) == pytest.approx(sorted(visible[:limit]))
 
 
 @pytest.mark.parametrize("access", ACCESS)
