@@ -271,7 +271,11 @@ class Experts(BaseModel):
     query: str
     model: str
     experts: list[ExpertItem]
-    notice: str | None = Field(None, description="Why there are no experts, when it is not q.")
+    notice: str | None = Field(
+        None,
+        description="Why there are no experts, when it is not q, or why they are ranked by "
+        "another model than the one asked for.",
+    )
 
 
 def person_summary(person: Person) -> PersonSummary:

@@ -12,8 +12,10 @@ server this script starts on a free loopback port. At each size it prints:
 
 - ingest rate: chunks written per second while growing to that size;
 - cold start: from starting ``watercooler serve`` to the first ``/search`` answer;
-- the people directory build: from start until the server's people snapshot is written (0
-  when the server loaded one saved for the store as it is);
+- the people directory: from start until ``/people`` answers (it needs the directory: the
+  server's builder saves it first), and the whole people build: until the server's people
+  snapshot with the expert profile index is written (0 when the server loaded one saved
+  for the store as it is);
 - ``/search`` p50 / p99, interleaved query by query: plain (an admin's token), kind=chat, and
   a member of 20 groups (the permission filter), and ``/experts`` p50 (admin and member),
   the latter only once the people directory is built (within ``--people-wait`` seconds);
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -196,6 +199,21 @@ class Server:
             stderr=subprocess.STDOUT,
         )
 
+    def people_answer(self, token: str, seconds: float) -> float | None:
+        """Seconds from the start until /people answers (it needs the people directory);
+        None past ``seconds``."""
+        try:
+            r = httpx.get(
+                f"{self.url}/people",
+                params={"q": "a"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=seconds,
+            )
+        except httpx.TimeoutException:
+            return None
+        r.raise_for_status()
+        return time.perf_counter() - self.started
+
     def first_answer(self, token: str, seconds: float = 600) -> float:
         """Seconds from the start to the first 200 from /search."""
         deadline = time.monotonic() + seconds
@@ -225,19 +243,31 @@ class Server:
 
 
 def people_ready(path: Path, since: float, server: int, seconds: float) -> float | None:
-    """Seconds from ``since`` (a time.time()) until the server's people directory is ready:
-    0 when it loaded a saved snapshot (it starts no builder), else until the snapshot is
-    written; None when not ready within ``seconds``."""
+    """Seconds from ``since`` (a time.time()) until the server's people directory and its
+    expert profile index are ready: 0 when it loaded a saved snapshot (it starts no
+    builder), else until the snapshot with the index is written; None when not ready
+    within ``seconds``."""
     deadline = time.monotonic() + seconds
     idle = 0
     while time.monotonic() < deadline:
-        if path.exists() and path.stat().st_mtime >= since:
+        if path.exists() and path.stat().st_mtime >= since and complete(path):
             return path.stat().st_mtime - since
         idle = 0 if children(server) else idle + 1
         if idle >= 50 and path.exists():  # no builder for 10 s: the snapshot was loaded
             return 0.0
         time.sleep(0.2)
     return None
+
+
+def complete(snapshot: Path) -> bool:
+    """Whether a people snapshot holds the profile index (one saved before it, by code
+    that saves the directory alone first, says it does not)."""
+    try:
+        with snapshot.open("rb") as saved:
+            header = pickle.load(saved)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return False
+    return len(header) < 4 or bool(header[3])
 
 
 def timed_get(client: httpx.Client, path: str, params: dict, token: str) -> float:
@@ -284,6 +314,7 @@ def measure(mode: Mode, size: int, material: Any, args: argparse.Namespace) -> d
     server = Server(mode, 1, args.workdir / f"serve-{mode.name}-{held}.log")
     try:
         row["cold start s"] = server.first_answer(admin)
+        row["people directory s"] = server.people_answer(admin, args.people_wait)
         row["people build s"] = people_ready(snapshot, since, server.process.pid, args.people_wait)
         built = row["people build s"] is not None  # else /experts would wait for the build
         with httpx.Client(base_url=server.url, timeout=120) as c:
@@ -358,6 +389,7 @@ COLUMNS = [
     ("chunks", ",d"),
     ("ingest chunks/s", ".0f"),
     ("cold start s", ".1f"),
+    ("people directory s", ".1f"),
     ("people build s", ".1f"),
     ("people update s", ".1f"),
     ("plain p50", ".1f"),

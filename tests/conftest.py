@@ -213,11 +213,11 @@ def free_port() -> int:
 class LiveServer:
     """The real app under uvicorn on a loopback port, in a background thread."""
 
-    def __init__(self, settings: Settings, **app_options: Any) -> None:
+    def __init__(self, settings: Settings, warm: bool = True, **app_options: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, warm=True, **app_options),
+            create_app(settings, warm=warm, **app_options),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

@@ -22,6 +22,10 @@ from search.store.access import visible_documents
 from search.store.store import EmptyStoreError
 
 router = APIRouter(tags=["people"])
+PROFILES_PENDING = (
+    "People's profiles are still being built after the server started: "
+    "ranked by the passages about the topic alone."
+)
 
 
 @router.get("/experts", response_model=Experts, operation_id="find_experts")
@@ -48,11 +52,12 @@ def find_experts(
     visible = visible_documents(store.catalog, principal)
     finder = ExpertFinder(store)
     try:
+        used = finder.available_model(model)
         found = finder.find(
             q,
             k=k,
             filters=filters,
-            model=model,
+            model=used,
             half_life_days=half_life_days,
             visible=None if visible is None else (lambda doc: doc.doc_id in visible),
         )
@@ -60,4 +65,5 @@ def find_experts(
         return Experts(query=q, model=model, experts=[], notice=str(exc))
     except PeopleFileError as exc:
         raise HTTPException(status_code=500, detail=str(exc)) from exc
-    return Experts(query=q, model=model, experts=[expert_item(e) for e in found])
+    notice = None if used == model else PROFILES_PENDING
+    return Experts(query=q, model=used, experts=[expert_item(e) for e in found], notice=notice)

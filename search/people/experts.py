@@ -218,6 +218,16 @@ class ExpertFinder:
     def directory(self) -> Directory:
         return directory_for(self.store.catalog, self.people_file)
 
+    def available_model(self, model: str) -> str:
+        """``model``, or ``document`` while a server's warm start is still building the
+        profile index the directory lacks (see :func:`set_profiles_pending`): ranking by the
+        profiles would build it in this request, minutes at a million chunks."""
+        # asked before the directory: a warm start registers the directory with its index
+        # before it stops being pending
+        if model == "document" or not profiles_pending(self.store, self.people_file):
+            return model
+        return model if "profile_index" in self.directory.cache else "document"
+
     def find(
         self,
         topic: str,
@@ -907,6 +917,24 @@ def _quantized(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             vectors[lo : lo + SUM_BLOCK] = np.nan_to_num(np.rint(block / scale))
     return vectors, scales
+
+
+# Stores (catalog | people file) whose profile index a server's warm start is building
+# in a child process (see :mod:`search.people.snapshot`).
+_PENDING: set[str] = set()
+
+
+def set_profiles_pending(store: Store, pending: bool) -> None:
+    """Mark (or unmark) the store's profile index as being built in the background."""
+    name = f"{store.catalog.path}|{store.settings.people_path}"
+    if pending:
+        _PENDING.add(name)
+    else:
+        _PENDING.discard(name)
+
+
+def profiles_pending(store: Store, people_file: Path | None) -> bool:
+    return f"{store.catalog.path}|{people_file}" in _PENDING
 
 
 def warm(store: Store) -> None:

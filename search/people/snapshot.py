@@ -1,8 +1,8 @@
 """Warm start: the people directory and the expert profile index, built in a child process.
 
-Building them is seconds to tens of seconds of pure-Python work. In a thread of the server
-it would hold the GIL and stretch every search while it runs, so a server calls
-:func:`warm_in_background` instead, which:
+Building them is seconds to minutes of pure-Python work (the directory about 1.5 s at 100k
+chunks, the profile index 22 s). In a thread of the server it would hold the GIL and stretch
+every search while it runs, so a server calls :func:`warm_in_background` instead, which:
 
 1. keeps ``WATERCOOLER_HOME/people.snapshot`` when it was built for the store as it is now
    (the catalog's change marker and people.yaml's stamp, :func:`directory_key`) by the
@@ -11,11 +11,15 @@ it would hold the GIL and stretch every search while it runs, so a server calls
 2. else runs ``python -m search.people.snapshot`` at low priority, which builds both from
    the catalog and the vectors and writes the snapshot (a pickled header, then the
    directory, written to a temporary file and renamed into place), while the server's
-   thread only waits on the process;
+   thread only waits on the process. The child saves the directory alone first, then the
+   directory with its profile index: people can be looked up long before the index is
+   done (at a million chunks, seconds against minutes);
 3. has the first request that needs the directory load the snapshot (see
-   :func:`search.people.directory.defer`), if the store has not changed since. Loading
-   holds the GIL, so it is not done at start (it once stalled every search, and the first
-   one 4 s).
+   :func:`search.people.directory.defer`). Loading holds the GIL, so it is not done at
+   start (it once stalled every search, and the first one 4 s). Requests that come while
+   the child builds wait for its first save rather than build the directory themselves,
+   and ``/experts`` ranks by passages alone until the index is saved
+   (:func:`search.people.experts.profiles_pending`).
 
 The directory's numpy arrays (the expert index: most of the 1.0 GB snapshot of a million
 chunks) are pickled out of band (protocol 5) and written raw after the objects;
@@ -30,7 +34,6 @@ changed) rather than starting anew: only new and changed documents are read and 
 Several API workers (``watercooler serve --workers N``) take turns on a lock file beside the
 snapshot, so one of them builds it and the others load what it wrote.
 
-Requests that need the directory before then build it themselves, as without a warm start.
 The snapshot is a cache: deleting it is always safe.
 """
 
@@ -46,7 +49,9 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +62,7 @@ from search.people.directory import (
     directory_key,
     remember,
 )
-from search.people.experts import profile_index
+from search.people.experts import profile_index, set_profiles_pending
 from search.people.people_file import load_people_config
 from search.store.settings import Settings
 from search.store.store import Store
@@ -65,8 +70,9 @@ from search.store.store import Store
 logger = logging.getLogger(__name__)
 
 SNAPSHOT = "people.snapshot"
-FORMAT = 5
+FORMAT = 6
 ALIGN = 64  # where each raw array starts in the file
+STAGED = "directory saved"  # what the child prints once the directory alone is saved
 # What the child process needs of the server's settings (the rest stay its own defaults).
 CHILD_SETTINGS = (
     "home",
@@ -90,8 +96,10 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home_dir / SNAPSHOT
 
 
-def write_snapshot(store: Store) -> Path:
-    """Build the directory and its profile index for the store as it is, and save them."""
+def write_snapshot(store: Store, staged: Callable[[], None] | None = None) -> Path:
+    """Build the directory and its profile index for the store as it is, and save them.
+    With ``staged``, the directory is saved alone first and ``staged`` called then: people
+    can be looked up while the index is built."""
     people_file = store.settings.people_path
     key = directory_key(store.catalog, people_file)
     previous = _saved(store)
@@ -100,9 +108,18 @@ def write_snapshot(store: Store) -> Path:
     gc.freeze()
     try:
         directory = build_directory(store.catalog, load_people_config(people_file), previous)
+        if staged is not None:
+            _save(store, key, directory, complete=False)
+            staged()
         profile_index(directory, store)
     finally:
         gc.unfreeze()
+    return _save(store, key, directory, complete=True)
+
+
+def _save(store: Store, key: tuple[Any, ...], directory: Directory, complete: bool) -> Path:
+    """Write the snapshot: its header (``complete`` when the directory holds its profile
+    index), then the directory (see the module docstring)."""
     path = snapshot_path(store.settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -110,7 +127,7 @@ def write_snapshot(store: Store) -> Path:
     body = pickle.dumps(directory, protocol=5, buffer_callback=buffers.append)
     raws = [buffer.raw() for buffer in buffers]
     with partial.open("wb") as out:
-        pickle.dump((FORMAT, code_stamp(), key), out, protocol=5)
+        pickle.dump((FORMAT, code_stamp(), key, complete), out, protocol=5)
         pickle.dump((len(body), [raw.nbytes for raw in raws]), out, protocol=5)
         out.write(body)
         for raw in raws:
@@ -155,14 +172,17 @@ def _saved(store: Store) -> Directory | None:
 
 
 def snapshot_is_current(store: Store) -> bool:
-    """Whether the snapshot on disk was built for the store as it is now by this code (its
-    header alone is read)."""
-    return _read(store, body=False) is not None
+    """Whether the snapshot on disk was built for the store as it is now by this code, with
+    its profile index (its header alone is read)."""
+    return _read(store, body=False, whole=True) is not None
 
 
-def read_snapshot(store: Store) -> tuple[tuple[Any, ...], Directory] | None:
-    """The saved directory and its key, if it was built for the store as it is now."""
-    found = _read(store, body=True)
+def read_snapshot(
+    store: Store, any_state: bool = False
+) -> tuple[tuple[Any, ...], Directory] | None:
+    """The saved directory and its key, if it was built for the store as it is now (for any
+    state of it with ``any_state``: what a build updates from)."""
+    found = _read(store, body=True, any_state=any_state)
     if found is None or found[1] is None:
         return None
     key, directory = found
@@ -181,16 +201,16 @@ def load_snapshot(store: Store) -> bool:
 
 
 def _read(
-    store: Store, body: bool, any_state: bool = False
+    store: Store, body: bool, any_state: bool = False, whole: bool = False
 ) -> tuple[tuple[Any, ...], Directory | None] | None:
     """The snapshot's key and, with ``body``, its directory, when this code wrote it for
-    the store as it is now (for any state of it with ``any_state``); None when there is no
-    such snapshot or it cannot be read."""
+    the store as it is now (for any state of it with ``any_state``), with its profile index
+    if ``whole``; None when there is no such snapshot or it cannot be read."""
     path = snapshot_path(store.settings)
     try:
         with path.open("rb") as saved:
             header = pickle.load(saved)
-            if not _fits(store, header, any_state):
+            if not _fits(store, header, any_state, whole):
                 return None
             directory = _body(saved) if body else None
     except FileNotFoundError:
@@ -203,11 +223,11 @@ def _read(
     return header[2], directory
 
 
-def _fits(store: Store, header: Any, any_state: bool) -> bool:
-    if not isinstance(header, tuple) or len(header) != 3:
+def _fits(store: Store, header: Any, any_state: bool, whole: bool) -> bool:
+    if not isinstance(header, tuple) or len(header) != 4:
         return False
-    version, code, key = header
-    if version != FORMAT or code != code_stamp():
+    version, code, key, complete = header
+    if version != FORMAT or code != code_stamp() or (whole and not complete):
         return False
     return any_state or key == directory_key(store.catalog, store.settings.people_path)
 
@@ -220,17 +240,33 @@ class Warmer:
         self.store = store
         self.child: subprocess.Popen[str] | None = None
         self.stopped = threading.Event()
+        # set once a directory is saved for requests to load (or none will be)
+        self.saved = threading.Event()
         self.thread = threading.Thread(target=self._warm, name="people-warm", daemon=True)
 
     def start(self) -> Warmer:
+        store = self.store
+        set_profiles_pending(store, True)
+        defer(store.catalog, store.settings.people_path, self._first_load)
         self.thread.start()
         return self
 
     def stop(self) -> None:
         self.stopped.set()
+        self.saved.set()
         if self.child is not None and self.child.poll() is None:
             self.child.kill()
         self.thread.join(timeout=5)
+
+    def _first_load(self) -> tuple[tuple[Any, ...], Directory] | None:
+        """What a request that needs the directory meanwhile loads: it waits until a
+        directory is saved for the store as it is now (by this server's child, or another
+        worker's) or the warmer is done, rather than build one itself."""
+        while not self.saved.wait(0.5):
+            if _read(self.store, body=False) is not None:
+                break
+        # one built for an earlier state of the store is updated from (see directory_for)
+        return read_snapshot(self.store, any_state=True)
 
     def _warm(self) -> None:
         lock = snapshot_path(self.store.settings).with_suffix(".lock")
@@ -241,29 +277,44 @@ class Warmer:
                 self._build_or_load()
         except Exception as exc:  # a store closed at shutdown
             logger.warning("people directory not built at start: %s", exc)
+        finally:
+            self.saved.set()
+            set_profiles_pending(self.store, False)
 
     def _build_or_load(self) -> None:
         if self.stopped.is_set() or self.store.catalog.is_empty():
             return
         if not snapshot_is_current(self.store):
             settings = self.store.settings.model_dump(mode="json", include=set(CHILD_SETTINGS))
-            self.child = subprocess.Popen(
-                [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            _, errors = self.child.communicate()
+            with tempfile.TemporaryFile("w+") as errors:
+                self.child = subprocess.Popen(
+                    [sys.executable, "-m", "search.people.snapshot", json.dumps(settings)],
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    text=True,
+                )
+                with self.child as child:  # closes its output
+                    assert child.stdout is not None
+                    for line in child.stdout:
+                        if line.strip() == STAGED:
+                            self.saved.set()
+                errors.seek(0)
+                failure = errors.read()[-2000:]
             if self.stopped.is_set():
                 return
             if self.child.returncode != 0:
-                logger.warning("people directory not built at start: %s", errors[-2000:])
+                logger.warning("people directory not built at start: %s", failure)
                 return
             if not snapshot_is_current(self.store):
                 logger.info("the store changed while the people directory was built")
-                return
+        # before profiles stop being pending: a request that then finds them done finds
+        # this load too, rather than build the index itself
         store = self.store
-        defer(store.catalog, store.settings.people_path, lambda: read_snapshot(store))
+        defer(
+            store.catalog,
+            store.settings.people_path,
+            lambda: read_snapshot(store, any_state=True),
+        )
 
 
 def warm_in_background(store: Store) -> Warmer:
@@ -272,12 +323,13 @@ def warm_in_background(store: Store) -> Warmer:
 
 
 def _child(argv: list[str]) -> int:
-    """``python -m search.people.snapshot SETTINGS_JSON``: build and save, at low priority."""
+    """``python -m search.people.snapshot SETTINGS_JSON``: build and save, at low priority
+    (printing :data:`STAGED` once the directory alone is saved)."""
     os.nice(10)
     overrides: dict[str, Any] = json.loads(argv[0]) if argv else {}
     store = Store.open(Settings(**{k: v for k, v in overrides.items() if v is not None}))
     try:
-        write_snapshot(store)
+        write_snapshot(store, staged=lambda: print(STAGED, flush=True))
     finally:
         store.close()
     return 0

@@ -8,17 +8,24 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ingest.pipeline import ingest
 from search.people import directory, snapshot
-from search.people.directory import build_directory, built_directory, directory_for
-from search.people.experts import ExpertFinder
+from search.people.directory import (
+    build_directory,
+    built_directory,
+    directory_for,
+    directory_key,
+    remember,
+)
+from search.people.experts import ExpertFinder, set_profiles_pending
 from search.people.people_file import load_people_config
 from search.status import status
 from search.store.settings import Settings
 from search.store.store import Store
-from tests.conftest import PEOPLE_FILE
+from tests.conftest import PEOPLE_FILE, LiveServer
 
 
 def _copy(sample_store: Store, tmp_path: Path) -> Store:
@@ -46,6 +53,72 @@ def test_the_child_process_saves_the_directory_the_server_would_build(
         experts = ExpertFinder(store, PEOPLE_FILE).find("mobile release", k=3)
         assert experts and experts[0].evidence
     finally:
+        store.close()
+
+
+def test_the_child_saves_the_directory_alone_before_it_builds_the_profile_index(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    try:
+        staged = []
+
+        def saved_alone() -> None:
+            found = snapshot.read_snapshot(store)
+            assert found is not None
+            staged.append((snapshot.snapshot_is_current(store), dict(found[1].cache)))
+            assert len(found[1].persons) > 10
+
+        snapshot.write_snapshot(store, staged=saved_alone)
+        assert staged == [(False, {})]  # not current yet: a restart would build the index
+        assert snapshot.snapshot_is_current(store)
+        found = snapshot.read_snapshot(store)
+        assert found is not None and "profile_index" in found[1].cache
+    finally:
+        store.close()
+
+
+def test_requests_during_a_warm_start_load_what_the_child_saves_rather_than_build(
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _copy(sample_store, tmp_path)
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("a request built the directory while the child was building it")
+
+    try:
+        monkeypatch.setattr(directory, "build_directory", no_build)
+        warmer = snapshot.warm_in_background(store)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            found = list(pool.map(lambda _: directory_for(store.catalog, PEOPLE_FILE), [0, 1]))
+        assert found[0] is found[1] and len(found[0].persons) > 10
+        warmer.thread.join(timeout=300)
+        assert warmer.child is not None and warmer.child.returncode == 0
+        assert "profile_index" in directory_for(store.catalog, PEOPLE_FILE).cache
+    finally:
+        store.close()
+
+
+def test_experts_rank_by_passages_alone_while_the_profiles_are_being_built(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    store = _copy(sample_store, tmp_path)
+    people = build_directory(store.catalog, load_people_config(PEOPLE_FILE))
+    remember(store.catalog, PEOPLE_FILE, directory_key(store.catalog, PEOPLE_FILE), people)
+    set_profiles_pending(store, True)  # as a warm start does until its child is done
+    try:
+        with LiveServer(store.settings, warm=False) as server:
+            query = {"q": "mobile release", "k": 3}
+            pending = httpx.get(f"{server.url}/experts", params=query, timeout=60).json()
+            assert pending["model"] == "document" and "still being built" in pending["notice"]
+            assert pending["experts"] and pending["experts"][0]["evidence"]
+            assert "profile_index" not in people.cache  # the request did not build it
+            set_profiles_pending(store, False)
+            done = httpx.get(f"{server.url}/experts", params=query, timeout=60).json()
+            assert done["model"] == "combined" and done["notice"] is None
+            assert "profile_index" in people.cache
+    finally:
+        set_profiles_pending(store, False)
         store.close()
 
 
@@ -145,9 +218,9 @@ def test_a_snapshot_built_by_other_code_is_not_used(sample_store: Store, tmp_pat
     try:
         path = snapshot.write_snapshot(store)
         with path.open("rb") as saved:
-            version, _, key = pickle.load(saved)
+            version, _, key, complete = pickle.load(saved)
             rest = saved.read()
-        path.write_bytes(pickle.dumps((version, "an older release", key)) + rest)
+        path.write_bytes(pickle.dumps((version, "an older release", key, complete)) + rest)
         assert not snapshot.snapshot_is_current(store)
         assert not snapshot.load_snapshot(store)
     finally:
