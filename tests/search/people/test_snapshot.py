@@ -74,6 +74,12 @@ def test_the_child_saves_the_directory_alone_before_it_builds_the_profile_index(
         assert snapshot.snapshot_is_current(store)
         found = snapshot.read_snapshot(store)
         assert found is not None and "profile_index" in found[1].cache
+        # after an ingest the index is updated, in seconds: the directory waits for it
+        note = tmp_path / "note.md"
+        note.write_text("# Late note\n\nDate: 2025-06-01\n\nRiya Patel joined.\n", "utf-8")
+        ingest([note], store)
+        snapshot.write_snapshot(store, staged=saved_alone)
+        assert len(staged) == 1 and snapshot.snapshot_is_current(store)
     finally:
         store.close()
 
