@@ -11,9 +11,10 @@ every search while it runs, so a server calls :func:`warm_in_background` instead
 2. else runs ``python -m search.people.snapshot`` at low priority, which builds both from
    the catalog and the vectors and writes the snapshot (a pickled header, then the
    directory, written to a temporary file and renamed into place), while the server's
-   thread only waits on the process. The child saves the directory alone first, then the
-   directory with its profile index: people can be looked up long before the index is
-   done (at a million chunks, seconds against minutes);
+   thread only waits on the process. When the profile index has many documents to
+   attribute, the child saves the directory alone first, then the directory with its
+   index: people can be looked up long before the index is done (at a million chunks,
+   seconds against minutes);
 3. has the first request that needs the directory load the snapshot (see
    :func:`search.people.directory.defer`). Loading holds the GIL, so it is not done at
    start (it once stalled every search, and the first one 4 s). Requests that come while
@@ -73,6 +74,9 @@ SNAPSHOT = "people.snapshot"
 FORMAT = 6
 ALIGN = 64  # where each raw array starts in the file
 STAGED = "directory saved"  # what the child prints once the directory alone is saved
+# Past this many documents to attribute (about 3 s of work), the directory is saved before
+# the profile index is built: saving it costs about 2 s at a million chunks.
+STAGE_DOCUMENTS = 1_000
 # What the child process needs of the server's settings (the rest stay its own defaults).
 CHILD_SETTINGS = (
     "home",
@@ -98,8 +102,9 @@ def snapshot_path(settings: Settings) -> Path:
 
 def write_snapshot(store: Store, staged: Callable[[], None] | None = None) -> Path:
     """Build the directory and its profile index for the store as it is, and save them.
-    With ``staged``, when the index is built anew (minutes at a million chunks, against
-    seconds to update one), the directory is saved alone first and ``staged`` called then:
+    With ``staged``, when the index has many documents to attribute afresh (it is built
+    anew, or updated after a large ingest: minutes at a million chunks, against seconds
+    after a small one), the directory is saved alone first and ``staged`` called then:
     people can be looked up while the index is built."""
     people_file = store.settings.people_path
     key = directory_key(store.catalog, people_file)
@@ -109,13 +114,24 @@ def write_snapshot(store: Store, staged: Callable[[], None] | None = None) -> Pa
     gc.freeze()
     try:
         directory = build_directory(store.catalog, load_people_config(people_file), previous)
-        if staged is not None and (previous is None or "profile_index" not in previous.cache):
+        if staged is not None and _long_to_index(directory, previous):
             _save(store, key, directory, complete=False)
             staged()
         profile_index(directory, store)
     finally:
         gc.unfreeze()
     return _save(store, key, directory, complete=True)
+
+
+def _long_to_index(directory: Directory, previous: Directory | None) -> bool:
+    """Whether the profile index is built anew, or updated with more than
+    :data:`STAGE_DOCUMENTS` new and changed documents to attribute."""
+    if previous is None or "profile_index" not in previous.cache:
+        return True
+    new = directory.build_cache.versions if directory.build_cache else {}
+    old = previous.build_cache.versions if previous.build_cache else {}
+    changed = sum(1 for doc_id, version in new.items() if old.get(doc_id) != version)
+    return changed > STAGE_DOCUMENTS
 
 
 def _save(store: Store, key: tuple[Any, ...], directory: Directory, complete: bool) -> Path:

@@ -57,7 +57,7 @@ def test_the_child_process_saves_the_directory_the_server_would_build(
 
 
 def test_the_child_saves_the_directory_alone_before_it_builds_the_profile_index(
-    sample_store: Store, tmp_path: Path
+    sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = _copy(sample_store, tmp_path)
     try:
@@ -74,12 +74,21 @@ def test_the_child_saves_the_directory_alone_before_it_builds_the_profile_index(
         assert snapshot.snapshot_is_current(store)
         found = snapshot.read_snapshot(store)
         assert found is not None and "profile_index" in found[1].cache
-        # after an ingest the index is updated, in seconds: the directory waits for it
+        # after a small ingest the index is updated in seconds: the directory waits for it
         note = tmp_path / "note.md"
         note.write_text("# Late note\n\nDate: 2025-06-01\n\nRiya Patel joined.\n", "utf-8")
         ingest([note], store)
         snapshot.write_snapshot(store, staged=saved_alone)
         assert len(staged) == 1 and snapshot.snapshot_is_current(store)
+        # after a large one (more documents than the threshold) it is saved first again
+        monkeypatch.setattr(snapshot, "STAGE_DOCUMENTS", 1)
+        for name in ("a", "b"):
+            more = tmp_path / f"{name}.md"
+            more.write_text(f"# Note {name}\n\nDate: 2025-06-02\n\nRiya Patel wrote {name}.\n")
+            ingest([more], store)
+        snapshot.write_snapshot(store, staged=saved_alone)
+        assert len(staged) == 2 and staged[1][0] is False and "profile_index" not in staged[1][1]
+        assert snapshot.snapshot_is_current(store)
     finally:
         store.close()
 
