@@ -9,6 +9,7 @@ in their view.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -63,7 +64,9 @@ class DecisionLog:
     """What one asker may see of the extracted items (``visible``: their doc ids, None
     for an admin)."""
 
-    def __init__(self, extracted: Extracted, visible: set[str] | None, store: Store) -> None:
+    def __init__(
+        self, extracted: Extracted, visible: AbstractSet[str] | None, store: Store
+    ) -> None:
         self.vectors = extracted.vectors
         self.items = [i for i in extracted.items if visible is None or i.doc_id in visible]
         self.store = store
@@ -132,6 +135,6 @@ class DecisionLog:
         return sorted(found, key=lambda i: -(i.ts or 0.0))[:limit]
 
 
-def decision_log(store: Store, visible: set[str] | None) -> DecisionLog:
+def decision_log(store: Store, visible: AbstractSet[str] | None) -> DecisionLog:
     """The log as someone who may see ``visible`` documents (None: everything) sees it."""
     return DecisionLog(extracted_for(store.catalog, store.embedder), visible, store)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,7 +80,7 @@ class TopicMap:
         self,
         store: Store,
         directory: Directory,
-        visible: set[str] | None,
+        visible: AbstractSet[str] | None,
         clustering: Clustering | None = None,
     ) -> None:
         self.store = store
@@ -154,7 +155,7 @@ class TopicMap:
         return sorted(scored, key=lambda ts: -ts[1])[:limit]
 
 
-def topic_map(store: Store, directory: Directory, visible: set[str] | None) -> TopicMap:
+def topic_map(store: Store, directory: Directory, visible: AbstractSet[str] | None) -> TopicMap:
     """The topics as someone who may see ``visible`` documents (None: everything) sees
     them; ``directory`` is already restricted to those documents."""
     return TopicMap(store, directory, visible)

@@ -16,6 +16,7 @@ documents only. A view is cached with the directory, one per set of grantees.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from search.people.directory import Directory, Person
@@ -23,7 +24,7 @@ from search.people.identities import MergedIdentity
 
 
 def visible_directory(
-    directory: Directory, visible: set[str] | None, access: tuple[str, ...] | None = None
+    directory: Directory, visible: AbstractSet[str] | None, access: tuple[str, ...] | None = None
 ) -> Directory:
     """``directory`` restricted to the doc ids in ``visible`` (itself when None: an admin).
 

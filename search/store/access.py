@@ -102,7 +102,7 @@ class Principal:
         return replace(filters, access=self.access())
 
 
-def visible_documents(catalog: BaseCatalog, principal: Principal) -> set[str] | None:
+def visible_documents(catalog: BaseCatalog, principal: Principal) -> frozenset[str] | None:
     """The doc ids ``principal`` may see; None when it may see everything (an admin).
 
     The hook for what reads documents outside the two retrieval legs (the people directory,

@@ -280,17 +280,24 @@ class BaseCatalog:
         ).fetchone()
         return row is not None
 
-    def visible_documents(self, access: tuple[str, ...] | None) -> set[str] | None:
+    def visible_documents(self, access: tuple[str, ...] | None) -> frozenset[str] | None:
         """The doc ids a searcher holding ``access`` may see; None when unrestricted.
 
         The hook for whatever reads documents outside the two retrieval legs (the people
         directory, profiles, experts): pass :meth:`Principal.access` and count only these;
-        SQL in this package can use :func:`visible_documents_sql` instead.
+        SQL in this package can use :func:`visible_documents_sql` instead. Read once per
+        grantee list until the catalog changes (every write of access lists is a source
+        write, which moves its change marker): for a member of 20 groups at a million
+        chunks, 62k documents took 52-75 ms to read on each ``/experts`` or ``/people``.
         """
         if access is None:
             return None
-        condition, params = visible_documents_sql(access)
-        return {r[0] for r in self._db.execute(condition, params)}
+
+        def read(keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], frozenset[str]]:
+            condition, params = visible_documents_sql(access)
+            return {access: frozenset(r[0] for r in self._db.execute(condition, params))}
+
+        return _VISIBLE.get(self, [access], read)[access]
 
     # --- API tokens ---------------------------------------------------------------------
 
@@ -873,6 +880,8 @@ _POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
 _PHRASES: CatalogCache[str, int] = CatalogCache(4096)
 _TOTALS: CatalogCache[str, int] = CatalogCache(1)
 _KIND_SHARES: CatalogCache[str, dict[str, float]] = CatalogCache(1)
+# a few grantee lists' visible documents (up to about 7 MB each at a million chunks)
+_VISIBLE: CatalogCache[tuple[str, ...], frozenset[str]] = CatalogCache(8)
 
 
 def _chunk_row(row: Any) -> ChunkRow:

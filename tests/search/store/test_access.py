@@ -189,3 +189,28 @@ def test_tokens_are_kept_as_hashes_and_stop_working_when_revoked(
     assert token_principal(s.catalog, secret) is None
     assert s.catalog.has_tokens()  # sign-in stays required
     s.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_documents_a_principal_may_see_follow_a_change_of_access_at_once(
+    engine: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "org"
+    folder.mkdir()
+    (folder / "n.md").write_text("# Note\n\nDate: 2025-03-05\n\nbudget.\n")
+    (folder / SIDECAR).write_text("groups: [a]\n")
+    in_a, in_b = (Principal("x@y.z", (g,)).grantees() for g in ("a", "b"))
+    with engine_settings(engine) as overrides:
+        s = make_store(tmp_path / "home", **overrides)
+        try:
+            assert not ingest([folder], s).failures
+            seen = s.catalog.visible_documents(in_a)
+            assert seen is not None and len(seen) == 1
+            assert s.catalog.visible_documents(in_b) == set()
+            assert s.catalog.visible_documents(in_a) is seen  # read once, not per request
+            (folder / SIDECAR).write_text("groups: [b]\n")
+            assert not ingest([folder], s).failures
+            assert s.catalog.visible_documents(in_a) == set()
+            assert s.catalog.visible_documents(in_b) == seen
+        finally:
+            s.close()
