@@ -195,11 +195,14 @@ def test_tokens_are_kept_as_hashes_and_stop_working_when_revoked(
 def test_the_documents_a_principal_may_see_follow_a_change_of_access_at_once(
     engine: str, tmp_path: Path
 ) -> None:
+    in_a, in_b = (Principal("x@y.z", (g,)).grantees() for g in ("a", "b"))
     folder = tmp_path / "org"
     folder.mkdir()
-    (folder / "n.md").write_text("# Note\n\nDate: 2025-03-05\n\nbudget.\n")
-    (folder / SIDECAR).write_text("groups: [a]\n")
-    in_a, in_b = (Principal("x@y.z", (g,)).grantees() for g in ("a", "b"))
+    for name, text in (
+        ("n.md", "# Note\n\nDate: 2025-03-05\n\nbudget.\n"),
+        (SIDECAR, "groups: [a]\n"),
+    ):
+        (folder / name).write_text(text)
     with engine_settings(engine) as overrides:
         s = make_store(tmp_path / "home", **overrides)
         try:
