@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from ingest.pipeline import ingest
 from search.retrieval.evaluation import evaluate, load_queries
 from search.retrieval.retriever import MODES, Blend, Retriever, document_gains
 from search.retrieval.snippets import highlight, snippet
@@ -18,7 +20,7 @@ from search.store.catalog import ChunkRow
 from search.store.catalog import base as catalog_base
 from search.store.filters import Filters
 from search.store.store import Store
-from tests.conftest import DATA
+from tests.conftest import DATA, ENGINES, engine_settings, make_store
 
 # Measured on the sample organization: hybrid+rerank 0.763, dense 0.692, keyword 0.656.
 NDCG_FLOOR = 0.72
@@ -347,3 +349,37 @@ def test_keyword_search_by_a_person_ranks_their_chunks_as_the_unfiltered_search_
     assert len(found) == 8
     assert [c for c, _ in found] == [c for c, _ in expected]
     assert [s for _, s in found] == pytest.approx([s for _, s in expected])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_keyword_search_by_a_person_follows_a_rewrite_of_what_they_said(
+    engine: str, tmp_path: Path
+) -> None:
+    """The person filter of the keyword leg (checked on the index's rowids in SQLite) is
+    kept with the chunks: a rewritten transcript moves a line to another speaker."""
+    talk = tmp_path / "org" / "sync.vtt"
+    talk.parent.mkdir()
+
+    def said(speaker: str) -> None:
+        talk.write_text(
+            f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v {speaker}>The tungsten order slips "
+            "a week.\n\n00:00:05.000 --> 00:00:08.000\n<v Ben Ode>Noted, I will tell finance.\n"
+        )
+        assert not ingest([talk.parent], s).failures
+
+    def found(person: str) -> list[str]:
+        return [c for c, _ in s.catalog.keyword_search(["tungsten"], 10, Filters(person=person))]
+
+    with engine_settings(engine) as overrides:
+        s = make_store(tmp_path / "home", **overrides)
+        try:
+            said("Ann Lee")
+            assert len(found("Ann Lee")) == 1
+            assert found("Cy Moss") == []
+            said("Cy Moss")
+            assert found("Ann Lee") == []
+            assert len(found("Cy Moss")) == 1
+            assert s.catalog.forget(str(talk.parent))
+            assert found("Cy Moss") == found("Ben Ode") == []
+        finally:
+            s.close()

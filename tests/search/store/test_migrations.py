@@ -39,7 +39,7 @@ def recorded_version(path: Path) -> int:
 
 
 def test_there_is_one_step_per_version() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) + 1 >= 3
+    assert SCHEMA_VERSION == len(MIGRATIONS) + 1 >= 4
 
 
 def test_a_version_1_catalog_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -69,6 +69,10 @@ def test_a_migrated_catalog_finds_its_old_rows_by_keyword_and_person(tmp_path: P
     assert [chunk_id for chunk_id, _ in hits] == ["slack-C1-1:0"]
     # chunk_people was filled in for chunks stored before it was kept
     assert catalog.passing(Filters(person="okafor")) == ["memo-lunar:0", "memo-lunar:1"]
+    # and chunk_people_rowids from it, which the keyword leg checks a person on
+    hits = catalog.keyword_search(["tungsten"], 10, Filters(person="okafor"))
+    assert [chunk_id for chunk_id, _ in hits] == ["memo-lunar:0"]
+    assert catalog.keyword_search(["staging"], 10, Filters(person="okafor")) == []
     catalog.close()
 
 
