@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -35,10 +35,13 @@ EXACT = 1000
 # A dense query limited by an access list alone first takes this many times k nearest
 # chunks and keeps the visible ones (most chunks usually pass; see Store.nearest).
 ACCESS_OVERFETCH = 4
-# A dense query limited by kinds alone first takes as many nearest chunks as their share
-# of the store says hold k of them, times this margin (never short at 100k chunks over the
-# labelled queries for any kind; chat's 20%: 1,250 instead of 2,000 for k=200, 30 -> 19 ms).
-KIND_MARGIN = 1.25
+# A dense query limited by kinds first takes as many nearest chunks as their share of the
+# store says hold k of them, times this margin (never short at 100k chunks over the
+# labelled queries for any kind; chat's 20%: 1,250 instead of 2,000 for k=200, 30 -> 19
+# ms); one limited by a person as many, when that is deeper than the default (a person
+# with 7% of the chunks: one probe of 3,572 for k=200, not 2,000 then 4,000). Where that
+# is deeper than DEEPEST, every passing chunk is listed at once.
+SHARE_MARGIN = 1.25
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-leg")
 
 
@@ -180,9 +183,10 @@ class Store:
         the :data:`ACCESS_OVERFETCH` times ``k`` nearest when an access list alone filters
         (most chunks usually pass), else the :data:`OVERFETCH` nearest, or
         :data:`FILTER_OVERFETCH` times ``k`` if more (when kinds alone filter, no more than
-        their share of the store says hold :data:`KIND_MARGIN` times ``k`` of them). When
-        ``k`` of them pass, they are the answer; else deeper, as deep as the share that
-        passed says ``k`` lie, up to :data:`DEEPEST`. Past that the catalog lists every
+        their share of the store says hold :data:`SHARE_MARGIN` times ``k`` of them; when a
+        person does, no less). When ``k`` of them pass, they are the answer; else deeper,
+        as deep as the share that passed says ``k`` lie, up to :data:`DEEPEST`. Past that
+        (or when the share says ``k`` lie deeper from the start) the catalog lists every
         passing chunk: up to :data:`EXACT` are scored one by one (exact), more are searched
         by Chroma among exactly those. The filter always applies before the top-k cut, and
         every path is much faster than Chroma's metadata filter at scale, or than listing
@@ -191,7 +195,7 @@ class Store:
         if not filters:
             return self.vectors.search(embedding, k)
         depth = self._first_depth(k, filters)
-        while True:
+        while depth is not None:
             near = self.vectors.search(embedding, depth)
             passing = self.catalog.passing_among(filters, [chunk_id for chunk_id, _ in near])
             found = _passing_nearest(near, passing, k, depth)
@@ -199,24 +203,26 @@ class Store:
                 return found
             # where k passing chunks probably lie, from the share of these that passed
             deeper = max(2 * depth, math.ceil(1.25 * k * len(near) / max(len(passing), 1)))
-            if deeper > DEEPEST:
-                break
-            depth = deeper
+            depth = deeper if deeper <= DEEPEST else None
         allowed = self.catalog.passing(filters)
         if len(allowed) <= EXACT:
             return self.vectors.rank(embedding, allowed, k)
         return self.vectors.search(embedding, k, ids=allowed)
 
-    def _first_depth(self, k: int, filters: Filters) -> int:
+    def _first_depth(self, k: int, filters: Filters) -> int | None:
         """How many nearest chunks a dense query with ``filters`` takes first (see
-        :meth:`nearest`)."""
+        :meth:`nearest`); None when the filter's share of the store says that k passing
+        chunks lie deeper than :data:`DEEPEST`."""
         if filters.only_access:
             return k * ACCESS_OVERFETCH
         depth = max(k * FILTER_OVERFETCH, OVERFETCH)
-        if filters.kinds and not replace(filters, kinds=()):
-            share = self.catalog.kind_share(filters.kinds)
-            if share > 0:
-                depth = min(depth, max(k, math.ceil(KIND_MARGIN * k / share)))
+        share = self.catalog.sampled_share(filters)
+        if share:  # None: not known; 0: none seen in the sample
+            sized = max(k, math.ceil(SHARE_MARGIN * k / share))
+            if sized > DEEPEST:
+                return None
+            # a person's chunks gather by topic, unlike a kind's: never shallower for them
+            return max(depth, sized) if filters.person else min(depth, sized)
         return depth
 
     def legs(

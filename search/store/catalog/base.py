@@ -11,7 +11,7 @@ import json
 import os
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -31,8 +31,9 @@ POSTING_BUDGET = 20_000
 # this share of all rowids, and the count scaled: counting all of a common word's chunks
 # cost 60-70 ms at 1M chunks (see BaseCatalog.phrase_chunk_counts).
 SAMPLE_WINDOWS, SAMPLED_SHARE = 10, 0.1
-# A kind's share of the chunks is estimated in this many windows of this many rowids.
-KIND_WINDOWS, KIND_WINDOW = 50, 100
+# The share of the chunks a filter by kind or person passes is estimated in this many
+# windows of this many rowids (see BaseCatalog.sampled_share).
+SHARE_WINDOWS, SHARE_WINDOW = 50, 100
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 # The change marker that reads inside :meth:`BaseCatalog.one_state` share: (catalog, marker).
@@ -797,29 +798,30 @@ class BaseCatalog:
 
         return _TOTALS.get(self, ["chunks"], count)["chunks"]
 
-    def kind_share(self, kinds: tuple[str, ...]) -> float:
-        """About what share of the chunks are of these kinds: counted in
-        :data:`KIND_WINDOWS` windows of :data:`KIND_WINDOW` rowids spread over all of them,
-        once until the catalog changes (counting every chunk by kind cost 141 ms at 1M
-        chunks in SQLite, warm; the windows' 5,000 rows 6 ms, within 0.005 of each kind's
-        share there)."""
+    def sampled_share(self, filters: Filters) -> float | None:
+        """About what share of the chunks pass ``filters`` when they name only kinds and a
+        person (None for any other filter): counted in :data:`SHARE_WINDOWS` windows of
+        :data:`SHARE_WINDOW` rowids spread over all chunks, read once until the catalog
+        changes (counting every chunk by kind cost 141 ms at 1M chunks in SQLite, warm;
+        the windows' 5,000 rows 6 ms, within 0.005 of each kind's share there)."""
+        if not filters or replace(filters, kinds=(), person=None):
+            return None
 
-        def count(keys: list[str]) -> dict[str, dict[str, float]]:
+        def read(keys: list[str]) -> dict[str, list[tuple[str, str]]]:
             low, high = self._rowid_span() if self.chunk_total() else (0, -1)
-            step = max(KIND_WINDOW, (high - low + 1) / KIND_WINDOWS)
-            starts = [round(low + i * step) for i in range(KIND_WINDOWS) if low + i * step <= high]
+            step = max(SHARE_WINDOW, (high - low + 1) / SHARE_WINDOWS)
+            starts = [round(low + i * step) for i in range(SHARE_WINDOWS) if low + i * step <= high]
             sql = " UNION ALL ".join(
-                "SELECT kind FROM chunks WHERE rowid BETWEEN ? AND ?" for _ in starts
+                "SELECT kind, people_terms FROM chunks WHERE rowid BETWEEN ? AND ?" for _ in starts
             )
-            counts: Counter[str] = Counter()
-            if starts:
-                params = [v for start in starts for v in (start, start + KIND_WINDOW - 1)]
-                counts.update(r[0] for r in self._db.execute(sql, params))
-            seen = max(counts.total(), 1)
-            return {"shares": {kind: n / seen for kind, n in counts.items()}}
+            params = [v for start in starts for v in (start, start + SHARE_WINDOW - 1)]
+            return {"rows": [(r[0], r[1]) for r in self._db.execute(sql, params)] if starts else []}
 
-        shares = _KIND_SHARES.get(self, ["shares"], count)["shares"]
-        return sum(shares.get(kind, 0.0) for kind in kinds)
+        rows = _SHARE_SAMPLES.get(self, ["rows"], read)["rows"]
+        kinds = set(filters.kinds)
+        term = f"|{person_key(filters.person)}|" if filters.person else ""
+        passing = sum(1 for kind, terms in rows if (not kinds or kind in kinds) and term in terms)
+        return passing / max(len(rows), 1)
 
 
 class CatalogCache(Generic[K, V]):
@@ -879,7 +881,7 @@ def scaled_count(sampled: int, windows: list[tuple[int, int]], span: tuple[int, 
 _POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
 _PHRASES: CatalogCache[str, int] = CatalogCache(4096)
 _TOTALS: CatalogCache[str, int] = CatalogCache(1)
-_KIND_SHARES: CatalogCache[str, dict[str, float]] = CatalogCache(1)
+_SHARE_SAMPLES: CatalogCache[str, list[tuple[str, str]]] = CatalogCache(1)
 # a few grantee lists' visible documents (up to about 7 MB each at a million chunks)
 _VISIBLE: CatalogCache[tuple[str, ...], frozenset[str]] = CatalogCache(8)
 

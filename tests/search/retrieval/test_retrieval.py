@@ -86,45 +86,82 @@ def test_filtered_dense_leg_returns_the_nearest_chunks_that_pass(
     assert len(expected) == 8
 
 
-def test_the_catalog_tells_a_kinds_share_of_the_chunks_exactly_or_from_windows(
+def test_the_catalog_tells_a_kind_or_persons_share_of_the_chunks_exactly_or_from_windows(
     sample_stores: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = sample_stores.catalog
     total = catalog.chunk_total()
-    exact = {
-        kind: len(catalog.passing(Filters(kinds=(kind,)))) / total
-        for kind in ("chat", "email", "transcript", "meeting_notes", "memo")
-    }
-    assert total < catalog_base.KIND_WINDOWS * catalog_base.KIND_WINDOW  # all counted
-    assert catalog.kind_share(("chat",)) == pytest.approx(exact["chat"])
-    assert catalog.kind_share(("chat", "email")) == pytest.approx(exact["chat"] + exact["email"])
-    assert catalog.kind_share(("no such kind",)) == 0
+    filters = [Filters(kinds=(kind,)) for kind in ("chat", "email", "transcript", "memo")]
+    filters += [Filters(kinds=("chat", "email")), Filters(person="Priya Raman")]
+    filters += [Filters(person="Priya Raman", kinds=("chat", "meeting_notes"))]
+    exact = {f: len(catalog.passing(f)) / total for f in filters}
+    assert total < catalog_base.SHARE_WINDOWS * catalog_base.SHARE_WINDOW  # all counted
+    for f, share in exact.items():
+        assert catalog.sampled_share(f) == pytest.approx(share), f
+    assert 0 < exact[filters[-1]] < exact[filters[-2]]
+    assert catalog.sampled_share(Filters(kinds=("no such kind",))) == 0
+    assert catalog.sampled_share(Filters(person="nobody here")) == 0
+    assert catalog.sampled_share(Filters(kinds=("chat",), channels=("general",))) is None
+    assert catalog.sampled_share(Filters()) is None
     # windows over about half of the chunks
-    monkeypatch.setattr(catalog_base, "KIND_WINDOW", total // (2 * catalog_base.KIND_WINDOWS))
-    monkeypatch.setattr(catalog_base, "_KIND_SHARES", catalog_base.CatalogCache(1))
-    for kind, share in exact.items():
-        assert abs(catalog.kind_share((kind,)) - share) < 0.1, kind
+    monkeypatch.setattr(catalog_base, "SHARE_WINDOW", total // (2 * catalog_base.SHARE_WINDOWS))
+    monkeypatch.setattr(catalog_base, "_SHARE_SAMPLES", catalog_base.CatalogCache(1))
+    for f, share in exact.items():
+        assert abs(catalog.sampled_share(f) - share) < 0.1, f
+
+
+def first_probes(store: Store, monkeypatch: pytest.MonkeyPatch, k: int, filters: Filters) -> list:
+    """How deep each probe of the nearest chunks of all went for a filtered dense query, and
+    the query's answer next to the exact one (the ``k`` nearest of the passing chunks)."""
+    embedding = store.embedder.embed_query("who is on call for the database migration")
+    everything = store.vectors.search(embedding, store.vectors.count())
+    passing = set(store.catalog.passing(filters))
+    depths: list[int] = []
+    search = store.vectors.search
+
+    def probe(vector: list[float], k: int, ids: list[str] | None = None) -> list:
+        if ids is None:
+            depths.append(k)
+        return search(vector, k, ids)
+
+    monkeypatch.setattr(store.vectors, "search", probe)
+    found = [c for c, _ in store.nearest(embedding, k, filters)]
+    assert found == [c for c, _ in everything if c in passing][:k]
+    return depths
 
 
 def test_a_kind_filter_first_probes_as_deep_as_the_kinds_share_of_the_store_says(
     sample_stores: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filters = Filters(kinds=("transcript",))
-    share = sample_stores.catalog.kind_share(filters.kinds)
-    embedding = sample_stores.embedder.embed_query("who is on call for the database migration")
-    everything = sample_stores.vectors.search(embedding, sample_stores.vectors.count())
-    passing = set(sample_stores.catalog.passing(filters))
-    depths: list[int] = []
-    search = sample_stores.vectors.search
+    share = sample_stores.catalog.sampled_share(filters)
+    depths = first_probes(sample_stores, monkeypatch, 8, filters)
+    assert depths[0] == math.ceil(store_module.SHARE_MARGIN * 8 / share) < store_module.OVERFETCH
 
-    def probe(vector: list[float], k: int, ids: list[str] | None = None) -> list:
-        depths.append(k)
-        return search(vector, k, ids)
 
-    monkeypatch.setattr(sample_stores.vectors, "search", probe)
-    found = sample_stores.nearest(embedding, 8, filters)
-    assert depths[0] == math.ceil(store_module.KIND_MARGIN * 8 / share) < store_module.OVERFETCH
-    assert [c for c, _ in found] == [c for c, _ in everything if c in passing][:8]
+def test_a_person_filter_first_probes_as_deep_as_their_share_says_when_that_is_deeper(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_stores.catalog
+    names = sorted({row["name"] for row in catalog.people_rows()})
+    shares = {n: catalog.sampled_share(Filters(person=n)) or 0.0 for n in names}
+    person = next(n for n in names if 0.02 < shares[n] < 0.1)  # a few percent of the chunks
+    filters, k = Filters(person=person), 100
+    sized = math.ceil(store_module.SHARE_MARGIN * k / shares[person])
+    assert sized > k * store_module.FILTER_OVERFETCH  # the default would come up short
+    assert first_probes(sample_stores, monkeypatch, k, filters) == [sized]
+    # and never shallower than the default
+    assert first_probes(sample_stores, monkeypatch, 8, filters)[0] == store_module.OVERFETCH
+
+
+@pytest.mark.parametrize(
+    "filters", [Filters(kinds=("transcript",)), Filters(person="Priya Raman")], ids=str
+)
+def test_a_filter_whose_share_says_k_lie_past_the_deepest_probe_lists_them_at_once(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch, filters: Filters
+) -> None:
+    monkeypatch.setattr(store_module, "DEEPEST", 8)
+    assert first_probes(sample_stores, monkeypatch, 8, filters) == []
 
 
 def test_keyword_leg_scores_the_rarest_terms_within_the_posting_budget(
