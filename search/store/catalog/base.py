@@ -11,7 +11,7 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -807,7 +807,7 @@ class BaseCatalog:
         if not filters or replace(filters, kinds=(), person=None):
             return None
 
-        def read(keys: list[str]) -> dict[str, list[tuple[str, str]]]:
+        def read(keys: list[str]) -> dict[str, Any]:
             low, high = self._rowid_span() if self.chunk_total() else (0, -1)
             step = max(SHARE_WINDOW, (high - low + 1) / SHARE_WINDOWS)
             starts = [round(low + i * step) for i in range(SHARE_WINDOWS) if low + i * step <= high]
@@ -815,13 +815,16 @@ class BaseCatalog:
                 "SELECT kind, people_terms FROM chunks WHERE rowid BETWEEN ? AND ?" for _ in starts
             )
             params = [v for start in starts for v in (start, start + SHARE_WINDOW - 1)]
-            return {"rows": [(r[0], r[1]) for r in self._db.execute(sql, params)] if starts else []}
+            rows = [(r[0], r[1]) for r in self._db.execute(sql, params)] if starts else []
+            return {"rows": rows, "kinds": Counter(kind for kind, _ in rows)}
 
-        rows = _SHARE_SAMPLES.get(self, ["rows"], read)["rows"]
-        kinds = set(filters.kinds)
-        term = f"|{person_key(filters.person)}|" if filters.person else ""
+        sample = _SHARE_SAMPLES.get(self, ["rows", "kinds"], read)
+        rows, seen = sample["rows"], max(len(sample["rows"]), 1)
+        if not filters.person:  # kinds alone, counted as the sample was read
+            return sum(sample["kinds"][kind] for kind in set(filters.kinds)) / seen
+        kinds, term = set(filters.kinds), f"|{person_key(filters.person)}|"
         passing = sum(1 for kind, terms in rows if (not kinds or kind in kinds) and term in terms)
-        return passing / max(len(rows), 1)
+        return passing / seen
 
 
 class CatalogCache(Generic[K, V]):
@@ -881,7 +884,7 @@ def scaled_count(sampled: int, windows: list[tuple[int, int]], span: tuple[int, 
 _POSTINGS: CatalogCache[tuple[int, str], int] = CatalogCache(4096)
 _PHRASES: CatalogCache[str, int] = CatalogCache(4096)
 _TOTALS: CatalogCache[str, int] = CatalogCache(1)
-_SHARE_SAMPLES: CatalogCache[str, list[tuple[str, str]]] = CatalogCache(1)
+_SHARE_SAMPLES: CatalogCache[str, Any] = CatalogCache(2)
 # a few grantee lists' visible documents (up to about 7 MB each at a million chunks)
 _VISIBLE: CatalogCache[tuple[str, ...], frozenset[str]] = CatalogCache(8)
 

@@ -105,7 +105,7 @@ def test_the_catalog_tells_a_kind_or_persons_share_of_the_chunks_exactly_or_from
     assert catalog.sampled_share(Filters()) is None
     # windows over about half of the chunks
     monkeypatch.setattr(catalog_base, "SHARE_WINDOW", total // (2 * catalog_base.SHARE_WINDOWS))
-    monkeypatch.setattr(catalog_base, "_SHARE_SAMPLES", catalog_base.CatalogCache(1))
+    monkeypatch.setattr(catalog_base, "_SHARE_SAMPLES", catalog_base.CatalogCache(2))
     for f, share in exact.items():
         assert abs(catalog.sampled_share(f) - share) < 0.1, f
 
