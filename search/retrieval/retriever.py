@@ -40,6 +40,9 @@ NAMED_DEPTH = 50
 # The named people's own searches run at once, each on its thread's catalog connection
 # (SQLite and PostgreSQL run a query without Python's lock held).
 _NAMED = ThreadPoolExecutor(max_workers=NAMED_PEOPLE, thread_name_prefix="named-person")
+# Where the query's words are counted (their weights place a hit's passage) while the legs
+# run: at a million chunks the count of a query not asked before took 12 ms.
+_COUNTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phrase-counts")
 PLACED_HITS = 5  # the first hits point into the best chunk of their whole document
 # Documents made of turns or long minutes, where the chunk that matched best is not always
 # where the answer is said.
@@ -133,14 +136,18 @@ class Retriever:
         terms = search_terms(query)
         catalog = self.store.catalog
         total = catalog.chunk_total()
+        # the words are counted while the legs run, in a copy of this context (the search's
+        # one catalog state goes along)
+        state = contextvars.copy_context()
+        counting = _COUNTS.submit(state.run, catalog.phrase_chunk_counts, terms)
         depth = self.candidates if self.candidates is not None else candidate_depth(total)
         ranked, named, gains = self._ranked(query, max(depth, k * 5), filters, mode)
         best: dict[str, tuple[ChunkRow, float]] = {}
         for row, score in ranked:
             best.setdefault(row.doc_id, (row, score))
         top = list(best.values())[:k]
-        words = content_terms(terms, named)
-        weights = term_weights(words, catalog.phrase_chunk_counts(words), total)
+        words = content_terms(terms, named)  # some of the terms counted
+        weights = term_weights(words, counting.result(), total)
         shape = answer_shape(query)
         # where a hit points depends on its chunks' own scores, not on its document's gain
         own = [(row, score - gains.get(row.doc_id, 0.0)) for row, score in ranked]
