@@ -92,7 +92,40 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: list[Step] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
+# What the keyword leg's other filters read, by the chunk's rowid: a narrow copy of the
+# chunk's filter columns (kept by triggers), so that a kind or date filter reads no chunk
+# row with its text before the cut.
+CHUNK_FACTS = """
+CREATE TABLE IF NOT EXISTS chunk_facts (
+    chunk_rowid INTEGER PRIMARY KEY,  -- chunks.rowid
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    channel TEXT,
+    start_ts REAL,
+    end_ts REAL
+);
+CREATE TRIGGER IF NOT EXISTS chunk_facts_ai AFTER INSERT ON chunks BEGIN
+    INSERT OR REPLACE INTO chunk_facts(chunk_rowid, kind, origin, channel, start_ts, end_ts)
+    VALUES (new.rowid, new.kind, new.origin, new.channel, new.start_ts, new.end_ts);
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_facts_ad AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_facts WHERE chunk_rowid = old.rowid;
+END;
+"""
+
+
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    """``chunk_facts`` (:data:`CHUNK_FACTS`), filled from ``chunks``."""
+    if _has_table(db, "chunks"):
+        for statement in statements(CHUNK_FACTS):
+            db.execute(statement)
+        db.execute(
+            "INSERT OR REPLACE INTO chunk_facts(chunk_rowid, kind, origin, channel, start_ts, "
+            "end_ts) SELECT rowid, kind, origin, channel, start_ts, end_ts FROM chunks"
+        )
+
+
+MIGRATIONS: list[Step] = [_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
 SCHEMA_VERSION = len(MIGRATIONS) + 1
 
 

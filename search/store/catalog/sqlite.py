@@ -15,7 +15,7 @@ from search.store.catalog import base
 from search.store.catalog.base import BaseCatalog, access_sql, filter_sql
 from search.store.catalog.rows import person_key
 from search.store.filters import Filters
-from search.store.migrations import CHUNK_PEOPLE_ROWIDS, migrate
+from search.store.migrations import CHUNK_FACTS, CHUNK_PEOPLE_ROWIDS, migrate
 
 # Keyword scoring is weighted by field: title, heading, people, text.
 BM25 = "bm25(chunks_fts, 4.0, 2.0, 1.0, 1.0)"
@@ -214,7 +214,9 @@ class Catalog(BaseCatalog):
         self._connections_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self.migrated_from = migrate(
-            self._db, path, SCHEMA + CHUNK_PEOPLE_ROWIDS + ACCESS_SCHEMA + JOURNAL_SCHEMA
+            self._db,
+            path,
+            SCHEMA + CHUNK_PEOPLE_ROWIDS + CHUNK_FACTS + ACCESS_SCHEMA + JOURNAL_SCHEMA,
         )
 
     @property
@@ -286,24 +288,20 @@ class Catalog(BaseCatalog):
         return self._ranked(" OR ".join(_quoted(t) for t in kept), limit, filters)
 
     def _ranked(self, match: str, limit: int, filters: Filters) -> list[tuple[str, float]]:
-        """The best ``limit`` chunks for an FTS5 ``match`` that pass ``filters``. An access
-        list and a person are checked on the index's rowids (:func:`rowid_sql`); the other
-        filters on each matching chunk's row."""
+        """The best ``limit`` chunks for an FTS5 ``match`` that pass ``filters``, checked on
+        the index's rowids: an access list and a person in their tables
+        (:func:`rowid_sql`), the other filters in ``chunk_facts``. No chunk row is read
+        before the cut: with a kind filter that read every matching chunk's row (at a
+        million chunks the keyword leg of kind=chat took 47 ms p50 against 34 plain)."""
         checked, params = rowid_sql(filters)
-        where, more = filter_sql(replace(filters, access=None, person=None), alias="c")
-        if where:
-            sql = (
-                f"SELECT c.chunk_id, -{BM25} FROM chunks_fts "
-                "JOIN chunks c ON c.rowid = chunks_fts.rowid "
-                f"WHERE chunks_fts MATCH ?{checked}{where} ORDER BY {BM25} LIMIT ?"
-            )
-            params += more
-        else:  # rank in the FTS table alone, then join the few rows kept
-            sql = (
-                f"SELECT c.chunk_id, -m.score FROM (SELECT rowid, {BM25} AS score "
-                f"FROM chunks_fts WHERE chunks_fts MATCH ?{checked} ORDER BY score LIMIT ?) m "
-                "JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
-            )
+        where, more = filter_sql(replace(filters, access=None, person=None), alias="f")
+        facts = "JOIN chunk_facts f ON f.chunk_rowid = chunks_fts.rowid " if where else ""
+        sql = (
+            f"SELECT c.chunk_id, -m.score FROM (SELECT chunks_fts.rowid, {BM25} AS score "
+            f"FROM chunks_fts {facts}WHERE chunks_fts MATCH ?{checked}{where} "
+            "ORDER BY score LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score"
+        )
+        params += more
         try:
             rows = self._db.execute(sql, [match, *params, limit]).fetchall()
         except sqlite3.OperationalError:

@@ -416,7 +416,12 @@ def test_keyword_search_by_a_person_follows_a_rewrite_of_what_they_said(
             said("Cy Moss")
             assert found("Ann Lee") == []
             assert len(found("Cy Moss")) == 1
+            talks = s.catalog.keyword_search(["tungsten"], 10, Filters(kinds=("transcript",)))
+            assert [c for c, _ in talks] == found("Cy Moss")
             assert s.catalog.forget(str(talk.parent))
             assert found("Cy Moss") == found("Ben Ode") == []
+            if engine == "sqlite":  # the rowid tables keep no row of a chunk that is gone
+                for table in ("chunk_people_rowids", "chunk_facts"):
+                    assert s.catalog._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
         finally:
             s.close()

@@ -39,7 +39,7 @@ def recorded_version(path: Path) -> int:
 
 
 def test_there_is_one_step_per_version() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) + 1 >= 4
+    assert SCHEMA_VERSION == len(MIGRATIONS) + 1 >= 5
 
 
 def test_a_version_1_catalog_is_migrated_in_place_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -73,6 +73,10 @@ def test_a_migrated_catalog_finds_its_old_rows_by_keyword_and_person(tmp_path: P
     hits = catalog.keyword_search(["tungsten"], 10, Filters(person="okafor"))
     assert [chunk_id for chunk_id, _ in hits] == ["memo-lunar:0"]
     assert catalog.keyword_search(["staging"], 10, Filters(person="okafor")) == []
+    # and chunk_facts, which the keyword leg checks the other filters on
+    hits = catalog.keyword_search(["tungsten"], 10, Filters(kinds=("memo",)))
+    assert [chunk_id for chunk_id, _ in hits] == ["memo-lunar:0"]
+    assert catalog.keyword_search(["tungsten"], 10, Filters(kinds=("chat",))) == []
     catalog.close()
 
 
