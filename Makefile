@@ -18,7 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The sample organization's people.yaml (teams, who left) unless another one is configured.
+# The bytecode first: where PYTHONDONTWRITEBYTECODE is set, every start compiles it otherwise.
 run: setup
+	$(BIN)/python -m compileall -q api ingest search
 	$(BIN)/watercooler ingest $(SAMPLE) || [ $$? -eq 1 ]
 	WATERCOOLER_PEOPLE_FILE="$${WATERCOOLER_PEOPLE_FILE:-$(CURDIR)/api/sample_people.yaml}" \
 	  $(BIN)/watercooler serve

@@ -1,8 +1,9 @@
 """The ``watercooler`` command's entry point.
 
 For ``watercooler serve`` an embedded Chroma starts loading its vectors first (seconds at a
-million chunks, with Python's lock released) and only then is the rest of the command line
-and the app imported (about two seconds), so that the two overlap.
+million chunks, with Python's lock released), and the embedding model its ONNX session
+(half a second or more), and only then is the rest of the command line and the app imported
+(about two seconds), so that the three overlap.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["serve"]:
-        _load_vectors_ahead()
+        _load_ahead()
     from api.cli import app
 
     app()
 
 
-def _load_vectors_ahead() -> None:
+def _load_ahead() -> None:
+    from search.store import embeddings, vectors
     from search.store.settings import Settings
-    from search.store.vectors import start_loading
 
     try:
         settings = Settings()
+        model_path = settings.model_path
     except ValueError:  # a bad setting: the command itself reports it, naming the variable
         return
-    start_loading(settings.chroma_url, settings.chroma_path, settings.collection)
+    vectors.start_loading(settings.chroma_url, settings.chroma_path, settings.collection)
+    embeddings.start_loading(model_path)

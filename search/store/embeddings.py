@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -25,6 +26,7 @@ from tokenizers import Tokenizer
 ONNX_FILE = Path("onnx") / "model.onnx"
 # Where the export goes when the model folder is read-only.
 CACHE_DIR = Path.home() / ".cache" / "watercooler"
+logger = logging.getLogger(__name__)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _EXPORT_LOCK = threading.Lock()
 QUERY_VECTORS = 512  # query vectors kept by each embedder
@@ -50,6 +52,8 @@ class Embedder:
         self._tokenizer.no_padding()
         self.pooling = _pooling(model_path)
         self._query_vector = lru_cache(maxsize=QUERY_VECTORS)(self._embed_one)
+        self._loaded: onnxruntime.InferenceSession | None = None
+        self._loading = threading.Lock()
 
     @cached_property
     def max_tokens(self) -> int:
@@ -66,8 +70,15 @@ class Embedder:
         tokenizer.enable_padding()
         return tokenizer
 
-    @cached_property
+    @property
     def _session(self) -> onnxruntime.InferenceSession:
+        """The ONNX session, made on first use (once, whichever thread asks first)."""
+        with self._loading:
+            if self._loaded is None:
+                self._loaded = self._new_session()
+            return self._loaded
+
+    def _new_session(self) -> onnxruntime.InferenceSession:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         # Idle threads sleep instead of spinning: on a 2-core machine spinning steals the CPU
@@ -203,7 +214,30 @@ def _export(model_path: Path, target: Path) -> None:
             os.unlink(temporary)
 
 
-@lru_cache(maxsize=4)
+_EMBEDDERS: dict[Path, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
 def load_embedder(model_path: Path) -> Embedder:
     """One embedder per model folder per process."""
-    return Embedder(model_path)
+    with _EMBEDDERS_LOCK:
+        if model_path not in _EMBEDDERS:
+            _EMBEDDERS[model_path] = Embedder(model_path)
+        return _EMBEDDERS[model_path]
+
+
+def start_loading(model_path: Path) -> threading.Thread:
+    """Load the model (its ONNX session, and one query through it) in a thread, from now:
+    a server starting up imports its app meanwhile (ONNX Runtime releases Python's lock
+    while it reads the model), and its first search finds the model loaded. A model
+    that cannot load is left for the command to report."""
+
+    def load() -> None:
+        try:
+            load_embedder(model_path).embed_query("warm up")
+        except Exception as exc:  # reported by whoever uses the model next
+            logger.info("model not loaded ahead: %s", exc)
+
+    thread = threading.Thread(target=load, name="model-load", daemon=True)
+    thread.start()
+    return thread

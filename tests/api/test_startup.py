@@ -81,13 +81,13 @@ def run_entry(home: Path, *argv: str) -> dict[str, list[str]]:
     return run_python(SERVE_ENTRY, env, *argv)
 
 
-def test_serve_starts_loading_the_vectors_before_importing_the_command_line(
+def test_serve_starts_loading_the_vectors_and_model_before_importing_the_command_line(
     sample_store: Store,
 ) -> None:
     home = sample_store.settings.home_dir
     seen = run_entry(home, "serve", "--help")
     assert seen["loading"] == [str(sample_store.settings.chroma_path.resolve())]
-    assert "vectors-load" in seen["threads"]
+    assert {"vectors-load", "model-load"} <= set(seen["threads"])
     # other commands import the command line straight away and load nothing ahead
     assert run_entry(home, "status", "--help") == {"loading": [], "threads": ["MainThread"]}
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
-from search.store.embeddings import ONNX_FILE, Embedder
+from search.store.embeddings import ONNX_FILE, Embedder, load_embedder, start_loading
 from search.store.settings import Settings
 
 TEXTS = [
@@ -56,3 +58,36 @@ def test_a_repeated_query_is_embedded_once_and_callers_get_their_own_copy(embedd
     assert len(second) == len(first) - 1
     assert embedder._query_vector.cache_info().hits >= 1
     assert np.allclose(second, embedder.embed_texts(["who carries the pager now"])[0], atol=1e-5)
+
+
+def test_a_model_loaded_ahead_is_the_one_searches_use() -> None:
+    model_path = Settings().model_path
+    thread = start_loading(model_path)
+    thread.join(timeout=60)
+    embedder = load_embedder(model_path)
+    assert embedder._loaded is not None
+    session = embedder._loaded
+    embedder.embed_query("who carries the pager now")
+    assert embedder._session is session
+
+
+def test_threads_asking_for_the_model_at_once_share_one_session() -> None:
+    embedder = Embedder(Settings().model_path)
+    sessions: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: sessions.append(embedder._session)) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(sessions) == 4 and all(s is sessions[0] for s in sessions)
+
+
+def test_a_model_that_cannot_load_ahead_is_left_for_the_command_to_report(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="search.store.embeddings")
+    start_loading(tmp_path / "no-model").join(timeout=60)
+    assert "model not loaded ahead" in caplog.text
+    assert "WATERCOOLER_EMBEDDING_MODEL" in caplog.text
