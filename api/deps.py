@@ -20,11 +20,13 @@ from search.store.kinds import KINDS
 from search.store.store import Store
 
 
-def get_store(request: Request) -> Store:
+# async: FastAPI runs a plain function dependency in its thread pool, a hop per request
+# that an attribute read does not need.
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_retriever(request: Request) -> Retriever:
+async def get_retriever(request: Request) -> Retriever:
     return request.app.state.retriever
 
 

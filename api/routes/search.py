@@ -45,6 +45,6 @@ def search(
     return schemas.SearchResults(
         query=q,
         k=k,
-        hits=[schemas.Hit(**h.as_dict()) for h in results.hits],
+        hits=[schemas.Hit.model_validate(h, from_attributes=True) for h in results.hits],
         facets=results.facets,
     )
