@@ -230,7 +230,9 @@ def start_loading(model_path: Path) -> threading.Thread:
     """Load the model (its ONNX session, and one query through it) in a thread, from now:
     a server starting up imports its app meanwhile (ONNX Runtime releases Python's lock
     while it reads the model), and its first search finds the model loaded. A model
-    that cannot load is left for the command to report."""
+    that cannot load is left for the command to report. Not a daemon: a process that
+    exits meanwhile (a refused ``serve``) waits for it, since ONNX Runtime aborts the
+    process when its session is torn down half made."""
 
     def load() -> None:
         try:
@@ -238,6 +240,6 @@ def start_loading(model_path: Path) -> threading.Thread:
         except Exception as exc:  # reported by whoever uses the model next
             logger.info("model not loaded ahead: %s", exc)
 
-    thread = threading.Thread(target=load, name="model-load", daemon=True)
+    thread = threading.Thread(target=load, name="model-load")
     thread.start()
     return thread
