@@ -14,8 +14,7 @@ FACET_FIELDS = ("kind", "channel", "person", "year", "month")
 def count_facets(rows: list[ChunkRow]) -> dict[str, dict[str, int]]:
     """Documents per kind, channel, person, year and month among the matching chunks."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
-    kinds, channels, people = counts["kind"], counts["channel"], counts["person"]
-    months: Counter[str] = Counter()
+    kinds, channels, people, months = (counts[n] for n in ("kind", "channel", "person", "month"))
     for row in rows:
         kinds[row.kind] += 1
         if row.channel:
@@ -24,7 +23,6 @@ def count_facets(rows: list[ChunkRow]) -> dict[str, dict[str, int]]:
         day = day_of(row.start_ts)
         if day:
             months[day[:7]] += 1
-    counts["month"] = months
     for month, n in months.items():
         counts["year"][month[:4]] += n
     ordered = {name: dict(c.most_common()) for name, c in counts.items()}
@@ -40,10 +38,10 @@ def day_of(ts: float | None) -> str | None:
     return _day(int(ts // 86400))
 
 
+_EPOCH = date(1970, 1, 1)
+
+
 @lru_cache(maxsize=8192)
 def _day(days: int) -> str:
     """The date ``days`` after 1970-01-01 (a search's hundreds of passages share few)."""
     return (_EPOCH + timedelta(days=days)).isoformat()
-
-
-_EPOCH = date(1970, 1, 1)
