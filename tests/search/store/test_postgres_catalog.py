@@ -224,6 +224,30 @@ def test_the_catalog_vacuums_its_postings_once_many_are_new(database_url: str) -
     catalog.close()
 
 
+def postings_index_file(catalog: PostgresCatalog) -> int:
+    return int(catalog._db.execute("SELECT pg_relation_filenode('chunk_terms_pkey')").fetchone()[0])
+
+
+def test_the_postings_index_is_rebuilt_once_the_postings_have_doubled(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+
+    def write(name: str, chunks: int) -> None:  # 60 new postings a chunk
+        texts = [" ".join(f"{name}w{i}x{j}" for j in range(60)) for i in range(chunks)]
+        catalog.write_source(f"/org/{name}.rst", "rst", "h1", None, [memo(name, texts)], set())
+        catalog.maintain()
+
+    write("a", 200)  # 12,000 postings: vacuumed, too few to rebuild for
+    built = postings_index_file(catalog)
+    write("b", 200)  # 24,000: rebuilt
+    assert postings_index_file(catalog) != built
+    built = postings_index_file(catalog)
+    write("c", 200)  # 36,000, not twice 24,000: vacuumed, not rebuilt
+    assert postings_index_file(catalog) == built
+    found = catalog.keyword_search(["bw7x3", "cw0x0"], 10, Filters())
+    assert sorted(chunk_id for chunk_id, _ in found) == ["b:7", "c:0"]  # read from it
+    catalog.close()
+
+
 def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> None:
     catalog = PostgresCatalog(database_url)
     catalog.write_source(
@@ -241,6 +265,25 @@ def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> 
     assert postings(reopened) == written
     assert [c for c, _ in reopened.keyword_search(["tungsten"], 10, Filters())] == ["a:0"]
     reopened.close()
+
+
+def test_stale_bm25_statistics_are_read_again_in_the_background(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = PostgresCatalog(database_url)
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
+    first = catalog._collection_stats()
+    long = " ".join(f"word{i}" for i in range(300))
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", [long])], set())
+    assert catalog._collection_stats() == first  # not stale yet
+    monkeypatch.setattr(postgres, "STATS_SECONDS", 0.0)
+    assert catalog._collection_stats() == first  # stale: the search does not wait
+    deadline = time.monotonic() + 10
+    while catalog._collection_stats() == first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    total, mean = catalog._collection_stats()
+    assert total == 2 and mean > first[1]
+    catalog.close()
 
 
 def test_bm25_from_postings_ranks_as_ts_rank_cd_did(database_url: str) -> None:
