@@ -760,12 +760,12 @@ def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
 
     def enough(tier: str, depth: int) -> str:
         return (
-            f"SELECT (SELECT count(*) FROM {tier}) >= ? "
-            f"OR (SELECT count(*) FROM s) <= {depth} AS yes"
+            f"SELECT (SELECT count(*) FROM {tier}) >= ? OR (SELECT n FROM scored) <= {depth} AS yes"
         )
 
     return (
-        f"WITH s AS MATERIALIZED ({scored}), best AS ({best(first)}), "
+        f"WITH s AS MATERIALIZED ({scored}), scored AS (SELECT count(*) AS n FROM s), "
+        f"best AS ({best(first)}), "
         f"enough AS ({enough('best', first)}), deeper AS ({best(deeper)}), "
         f"deep_enough AS ({enough('deeper', deeper)}) "
         "SELECT c.chunk_id, r.score FROM (SELECT * FROM (SELECT rowid, score FROM best "
