@@ -468,7 +468,8 @@ class PostgresCatalog(BaseCatalog):
     def _rebuild_postings_index(self, postings: int) -> None:
         """Rebuild the postings' index (``REINDEX CONCURRENTLY``: searches and writes go
         on) once the postings have grown :data:`REINDEX_GROWTH` times since it was last
-        built; one process at a time, the others skip.
+        built; one process at a time, the others skip. The copy an interrupted rebuild left
+        behind is dropped first.
 
         Postings are appended at the end of each lexeme's range, so a growing index splits
         its pages in half and scatters a word's postings over the file: at a million
@@ -484,6 +485,13 @@ class PostgresCatalog(BaseCatalog):
         if not db.execute("SELECT pg_try_advisory_lock(?)", (REINDEX_LOCK,)).fetchone()[0]:
             return
         try:
+            # an earlier rebuild that was interrupted left its copy, invalid but still
+            # written by every ingest
+            for (leftover,) in db.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index "
+                "WHERE indrelid = 'chunk_terms'::regclass AND NOT indisvalid"
+            ).fetchall():
+                db.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {leftover}")
             db.execute("REINDEX INDEX CONCURRENTLY chunk_terms_pkey")
             db.execute(
                 "INSERT INTO meta(key, value) VALUES ('postings_indexed', ?) "

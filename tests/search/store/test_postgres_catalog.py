@@ -248,6 +248,37 @@ def test_the_postings_index_is_rebuilt_once_the_postings_have_doubled(database_u
     catalog.close()
 
 
+def test_a_rebuild_drops_the_copy_an_interrupted_rebuild_left(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+
+    def invalid_indexes() -> list[str]:
+        rows = catalog._db.execute(
+            "SELECT indexrelid::regclass::text FROM pg_index "
+            "WHERE indrelid = 'chunk_terms'::regclass AND NOT indisvalid"
+        )
+        return [name for (name,) in rows.fetchall()]
+
+    texts = [" ".join(f"w{i}x{j}" for j in range(60)) for i in range(200)]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    catalog.maintain()
+    # what REINDEX CONCURRENTLY leaves when it stops half way: an invalid index of the name
+    # it builds under
+    copy = "CREATE UNIQUE INDEX CONCURRENTLY chunk_terms_pkey_ccnew ON chunk_terms (tf)"
+    with (
+        psycopg.connect(database_url, autocommit=True) as db,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        db.execute(copy)
+    assert invalid_indexes() == ["chunk_terms_pkey_ccnew"]
+    built = postings_index_file(catalog)
+    texts = [" ".join(f"v{i}x{j}" for j in range(60)) for i in range(200)]
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", texts)], set())
+    catalog.maintain()
+    assert postings_index_file(catalog) != built
+    assert invalid_indexes() == []
+    catalog.close()
+
+
 def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> None:
     catalog = PostgresCatalog(database_url)
     catalog.write_source(
