@@ -3,9 +3,15 @@ kind of write, in both engines."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from search.retrieval.retriever import Retriever
+from search.store.filters import Filters
+from search.store.store import Store
 from tests.conftest import make_store
 
 
@@ -89,3 +95,24 @@ def test_a_search_reads_the_marker_once_and_the_next_one_sees_a_write(
         assert catalog.chunk_total() == 2  # the cached total was dropped
     finally:
         store.close()
+
+
+def test_a_whole_search_reads_the_marker_once_in_each_of_its_threads(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = sample_stores.catalog
+    reads = []
+    read = catalog._read_change_marker
+
+    def counted() -> tuple[Any, ...]:
+        reads.append(threading.current_thread().name)
+        return read()
+
+    monkeypatch.setattr(catalog, "_read_change_marker", counted)
+    # a kind filter: the dense leg's thread asks the catalog which of its chunks pass, and
+    # reads its chunks' rows, through caches that check the marker
+    found = Retriever(sample_stores).run(
+        "pricing for field teams", filters=Filters(kinds=("chat",))
+    )
+    assert found.hits
+    assert reads == [threading.current_thread().name]
