@@ -281,12 +281,7 @@ class Retriever:
         that a narrower search scores on the same scale as the broad one)."""
         keyword_weight = {"keyword": 1.0, "dense": 0.0}.get(mode, self.keyword_weight)
         keyword, dense, _ = self.store.legs(
-            query,
-            terms if keyword_weight > 0 else [],
-            depth,
-            filters,
-            dense=keyword_weight < 1,
-            then=self._rows,  # each leg's rows read as it ends, kept for _ranked
+            query, terms if keyword_weight > 0 else [], depth, filters, dense=keyword_weight < 1
         )
         if top is None:
             top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -234,42 +233,28 @@ class Store:
         depth: int,
         filters: Filters | None = None,
         dense: bool = True,
-        then: Callable[[list[str]], Any] | None = None,
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], list[float] | None]:
         """Both retrieval legs at once: (keyword hits with BM25, dense hits with cosine, the
         query's vector). The dense leg (embedding the query, then Chroma) runs in a worker
-        thread, in a copy of this context, while the keyword leg runs in this one; both
-        release the GIL. ``then``, if given, is called with each leg's chunk ids as soon as
-        that leg has them, in its thread: the caller's next step (reading their rows) for
-        the leg that finishes first goes on while the other still runs."""
+        thread, in a copy of this context (the search's one catalog state goes along),
+        while the keyword leg runs in this one; both release the GIL."""
         filters = filters or Filters()
         dense_leg = (
-            _LEGS.submit(
-                contextvars.copy_context().run, self._dense_leg, query, depth, filters, then
-            )
+            _LEGS.submit(contextvars.copy_context().run, self._dense_leg, query, depth, filters)
             if dense
             else None
         )
         keyword = self.catalog.keyword_search(terms, depth, filters) if terms else []
-        if then is not None and keyword:
-            then([chunk_id for chunk_id, _ in keyword])
         if dense_leg is None:
             return keyword, [], None
         vector, hits = dense_leg.result()
         return keyword, hits, vector
 
     def _dense_leg(
-        self,
-        query: str,
-        depth: int,
-        filters: Filters,
-        then: Callable[[list[str]], Any] | None = None,
+        self, query: str, depth: int, filters: Filters
     ) -> tuple[list[float], list[tuple[str, float]]]:
         vector = self.embedder.embed_query(query)
-        hits = self.nearest(vector, depth, filters)
-        if then is not None and hits:
-            then([chunk_id for chunk_id, _ in hits])
-        return vector, hits
+        return vector, self.nearest(vector, depth, filters)
 
     def close(self) -> None:
         self.catalog.close()
