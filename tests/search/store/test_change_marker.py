@@ -109,8 +109,8 @@ def test_a_whole_search_reads_the_marker_once_in_each_of_its_threads(
         return read()
 
     monkeypatch.setattr(catalog, "_read_change_marker", counted)
-    # a kind filter: the dense leg's thread asks the catalog which of its chunks pass, and
-    # reads its chunks' rows, through caches that check the marker
+    # a kind filter: the dense leg's thread asks the catalog what share of the chunks pass,
+    # through a cache that checks the marker
     found = Retriever(sample_stores).run(
         "pricing for field teams", filters=Filters(kinds=("chat",))
     )
