@@ -469,7 +469,7 @@ class PostgresCatalog(BaseCatalog):
         """Rebuild the postings' index (``REINDEX CONCURRENTLY``: searches and writes go
         on) once the postings have grown :data:`REINDEX_GROWTH` times since it was last
         built; one process at a time, the others skip. The copy an interrupted rebuild left
-        behind is dropped first.
+        behind is dropped at the next pass, rebuild due or not: every ingest writes it.
 
         Postings are appended at the end of each lexeme's range, so a growing index splits
         its pages in half and scatters a word's postings over the file: at a million
@@ -479,19 +479,19 @@ class PostgresCatalog(BaseCatalog):
         instead of 6.5 (the windows counted past the budget 0.4 s instead of 1.8). The
         doublings cost about twice one rebuild at the final size, over the whole growth."""
         db = self._db
-        row = db.execute("SELECT value FROM meta WHERE key = 'postings_indexed'").fetchone()
-        if postings < REINDEX_GROWTH * max(int(row[0]) if row else 0, VACUUM_MIN_ROWS):
-            return
         if not db.execute("SELECT pg_try_advisory_lock(?)", (REINDEX_LOCK,)).fetchone()[0]:
             return
         try:
-            # an earlier rebuild that was interrupted left its copy, invalid but still
-            # written by every ingest
+            # under the lock, no rebuild of ours is running: an invalid index is a copy an
+            # interrupted one left
             for (leftover,) in db.execute(
                 "SELECT indexrelid::regclass::text FROM pg_index "
                 "WHERE indrelid = 'chunk_terms'::regclass AND NOT indisvalid"
             ).fetchall():
                 db.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {leftover}")
+            row = db.execute("SELECT value FROM meta WHERE key = 'postings_indexed'").fetchone()
+            if postings < REINDEX_GROWTH * max(int(row[0]) if row else 0, VACUUM_MIN_ROWS):
+                return
             db.execute("REINDEX INDEX CONCURRENTLY chunk_terms_pkey")
             db.execute(
                 "INSERT INTO meta(key, value) VALUES ('postings_indexed', ?) "

@@ -248,7 +248,7 @@ def test_the_postings_index_is_rebuilt_once_the_postings_have_doubled(database_u
     catalog.close()
 
 
-def test_a_rebuild_drops_the_copy_an_interrupted_rebuild_left(database_url: str) -> None:
+def test_the_next_vacuum_drops_the_copy_an_interrupted_rebuild_left(database_url: str) -> None:
     catalog = PostgresCatalog(database_url)
 
     def invalid_indexes() -> list[str]:
@@ -261,20 +261,31 @@ def test_a_rebuild_drops_the_copy_an_interrupted_rebuild_left(database_url: str)
     texts = [" ".join(f"w{i}x{j}" for j in range(60)) for i in range(200)]
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
     catalog.maintain()
-    # what REINDEX CONCURRENTLY leaves when it stops half way: an invalid index of the name
-    # it builds under
-    copy = "CREATE UNIQUE INDEX CONCURRENTLY chunk_terms_pkey_ccnew ON chunk_terms (tf)"
-    with (
-        psycopg.connect(database_url, autocommit=True) as db,
-        pytest.raises(psycopg.errors.UniqueViolation),
-    ):
-        db.execute(copy)
-    assert invalid_indexes() == ["chunk_terms_pkey_ccnew"]
+
+    def interrupted() -> None:
+        # what REINDEX CONCURRENTLY leaves when it stops half way: an invalid index of the
+        # name it builds under
+        copy = "CREATE UNIQUE INDEX CONCURRENTLY chunk_terms_pkey_ccnew ON chunk_terms (tf)"
+        with (
+            psycopg.connect(database_url, autocommit=True) as db,
+            pytest.raises(psycopg.errors.UniqueViolation),
+        ):
+            db.execute(copy)
+        assert invalid_indexes() == ["chunk_terms_pkey_ccnew"]
+
+    interrupted()
     built = postings_index_file(catalog)
     texts = [" ".join(f"v{i}x{j}" for j in range(60)) for i in range(200)]
     catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", texts)], set())
-    catalog.maintain()
+    catalog.maintain()  # 24,000 postings: rebuilt
     assert postings_index_file(catalog) != built
+    assert invalid_indexes() == []
+    interrupted()
+    built = postings_index_file(catalog)
+    texts = [" ".join(f"u{i}x{j}" for j in range(60)) for i in range(200)]
+    catalog.write_source("/org/c.rst", "rst", "h1", None, [memo("c", texts)], set())
+    catalog.maintain()  # 36,000, not twice 24,000: vacuumed, not rebuilt
+    assert postings_index_file(catalog) == built
     assert invalid_indexes() == []
     catalog.close()
 
