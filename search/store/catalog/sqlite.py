@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -313,12 +314,15 @@ class Catalog(BaseCatalog):
         return self._matches(_quoted(term), base.POSTING_BUDGET + 1)
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
-        """How many chunks contain each phrase (FTS5 phrase match on the text column), up
-        to the budget; past it, in :func:`base.sample_windows`, scaled."""
+        """How many chunks hold each phrase, up to the budget; past it, in
+        :func:`base.sample_windows`, scaled. A one-word phrase is counted in any field, as
+        the keyword leg reads it and as the server catalog counts it (counted in the text
+        alone, FTS5 reads every match's positions: 7.6 against 4.6 ms a query at 100k
+        chunks), a longer one in the text."""
         counts: dict[str, int] = {}
         span: tuple[int, int] | None = None
         for phrase in phrases:
-            match = 'text : "' + phrase.replace('"', '""') + '"'
+            match = _quoted(phrase) if _ONE_TOKEN.fullmatch(phrase) else "text : " + _quoted(phrase)
             counts[phrase] = self._matches(match, base.POSTING_BUDGET)
             if counts[phrase] >= base.POSTING_BUDGET:
                 span = span or self._rowid_span()
@@ -341,6 +345,10 @@ class Catalog(BaseCatalog):
         except sqlite3.OperationalError:
             return 0
         return int(row[0])
+
+
+# A phrase FTS5's unicode61 tokenizer reads as one token (letters and digits only).
+_ONE_TOKEN = re.compile(r"[^\W_]+")
 
 
 def _quoted(term: str) -> str:

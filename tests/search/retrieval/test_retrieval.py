@@ -210,6 +210,19 @@ def test_phrase_counts_are_exact_within_the_budget_and_sampled_past_it(
         assert estimated["rollback plan"] == exact["rollback plan"]
 
 
+def test_a_one_word_phrase_is_counted_in_every_field_as_the_keyword_leg_counts_it(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word "release" is in 21 chunks' text and in 27 more chunks' titles alone: a
+    passage weighs it by the chunks holding it in any field, as the keyword leg's postings
+    count them, in both catalogs."""
+    catalog = sample_stores.catalog
+    monkeypatch.setattr(catalog_base, "_PHRASES", catalog_base.CatalogCache(4096))
+    counts = catalog.phrase_chunk_counts(["release", "tollgate", "pricing"])
+    assert counts == {w: catalog._postings(w) for w in counts}
+    assert counts["release"] == 48
+
+
 def test_filters_combine_channel_source_and_dates(sample_stores: Store) -> None:
     filters = Filters(sources=("slack",), channels=("#release",), since=1.74e9, until=1.76e9)
     hits = Retriever(sample_stores).search("launch date", k=10, filters=filters)
