@@ -765,16 +765,22 @@ class BaseCatalog:
             yield from rows
 
     def sample_chunk_texts(self, limit: int, kinds: tuple[str, ...]) -> list[str]:
-        """About ``limit`` texts of chunks of these kinds, spread evenly (deterministic)."""
+        """``limit`` to twice ``limit`` texts of chunks of these kinds, spread evenly: those
+        whose rowid is a multiple of a power of two (deterministic). An ingest adds its own
+        chunks to the sample and keeps the rest; only when the chunks have doubled does
+        the sample halve, to a part of itself. (One step per ``limit`` chunks moved every
+        few thousand chunks and swapped the whole sample: at a million chunks a word it
+        counts flipped to common, and a people update read 41,883 documents again, in
+        182 s against 20.)"""
         marks = ",".join("?" * len(kinds))
         total = self._db.execute(
             f"SELECT count(*) FROM chunks WHERE kind IN ({marks})", kinds
         ).fetchone()[0]
-        step = max(1, total // max(limit, 1))
+        step = 1 << max(0, (total // max(limit, 1)).bit_length() - 1)
         rows = self._db.execute(
             f"SELECT text FROM chunks WHERE kind IN ({marks}) AND rowid % ? = 0"
-            f"{self._SAMPLE_ORDER} LIMIT ?",
-            (*kinds, step, limit),
+            f"{self._SAMPLE_ORDER}",
+            (*kinds, step),
         )
         return [r[0] for r in rows]
 
