@@ -765,7 +765,7 @@ class BaseCatalog:
             yield from rows
 
     def sample_chunk_texts(self, limit: int, kinds: tuple[str, ...]) -> list[str]:
-        """``limit`` to twice ``limit`` texts of chunks of these kinds, spread evenly: those
+        """About ``limit`` to twice ``limit`` texts of chunks of these kinds, spread evenly: those
         whose rowid is a multiple of a power of two (deterministic). An ingest adds its own
         chunks to the sample and keeps the rest; only when the chunks have doubled does
         the sample halve, to a part of itself. (One step per ``limit`` chunks moved every
