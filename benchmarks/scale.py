@@ -21,7 +21,8 @@ server this script starts on a free loopback port. At each size it prints:
   a member of 20 groups (the permission filter), and ``/experts`` p50 (admin and member),
   the latter only once the people directory is built (within ``--people-wait`` seconds).
   The 40 labelled queries repeat to make ``--queries``; the plain p50 is also given apart
-  for each query's first asking (nothing of it read yet in that process) and the repeats;
+  for each query's first asking (nothing of it read yet in that process) and the repeats,
+  and the three slowest requests of each case are named (what makes its p99);
 - the server's RSS after the queries, and disk (home, Chroma, PostgreSQL database);
 - the people update: once the server is stopped, about 500 chunks more are ingested and
   the people snapshot is brought up to date as a server's builder does (its child process),
@@ -62,6 +63,7 @@ from tests.conftest import free_port  # noqa: E402
 
 DATABASE = "watercooler_scale"
 UPDATE_CHUNKS = 500  # the ingest after which the people update is timed
+SLOWEST = 3  # the slowest requests of each case named after the tables
 QUERIES = [
     json.loads(line)["query"]
     for line in (REPO / "tests" / "data" / "search_queries.jsonl").read_text().splitlines()
@@ -71,6 +73,15 @@ QUERIES = [
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def slowest(latencies: list[float], queries: int, n: int = SLOWEST) -> list[list[Any]]:
+    """The ``n`` slowest requests of one case: [ms, query, which asking of it (1 = first)],
+    to tell what makes its p99."""
+    asked = [
+        (ms, QUERIES[i % len(QUERIES)], i // len(QUERIES) + 1) for i, ms in enumerate(latencies)
+    ]
+    return [[round(ms, 1), q, nth] for ms, q, nth in sorted(asked, reverse=True)[:n]]
 
 
 def disk_bytes(path: Path) -> int:
@@ -349,6 +360,7 @@ def measure(mode: Mode, size: int, material: Any, args: argparse.Namespace) -> d
         for name, values in lat.items():
             row[f"{name} p50"] = percentile(values, 0.5)
             row[f"{name} p99"] = percentile(values, 0.99)
+            row[f"{name} slowest"] = slowest(values, args.queries)
         # the queries repeat: apart, what a query costs asked first and asked again
         asked = min(args.queries, len(QUERIES))
         row["plain first p50"] = percentile(lat["plain"][:asked], 0.5)
@@ -445,6 +457,13 @@ def print_tables(rows: list[dict[str, Any]], rates: dict[str, dict[int, float]])
             if isinstance(first, int | float) and first:
                 ratios = [v / first if isinstance(v, int | float) else None for v in values]
                 print(f"  {name:24s}" + "".join(cell(r, ".2f") for r in ratios))
+        for r in mine:
+            for case in ("plain", "kind", "permission"):
+                worst = "; ".join(
+                    f"{ms:.0f} ms {q!r} (#{nth})" for ms, q, nth in r.get(f"{case} slowest", [])
+                )
+                if worst:
+                    print(f"  slowest {case} at {r['chunks']:,}: {worst}")
         if rates.get(mode):
             print(
                 "  /search requests/s by workers: "
