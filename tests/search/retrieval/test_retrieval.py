@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -374,6 +375,29 @@ def test_passing_among_finds_a_persons_chunks_as_passing_does(
     assert 0 < len(theirs) < len(everything)
     assert catalog.passing_among(filters, everything) == theirs
     assert catalog.passing_among(filters, everything[::2]) == theirs & set(everything[::2])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(kinds=("chat",)),
+        Filters(sources=("slack",), channels=("#release",), since=1.74e9, until=1.76e9),
+        Filters(kinds=("chat", "meeting_notes"), person="Priya Raman", since=1.74e9),
+    ],
+    ids=["kind", "source+channel+dates", "kinds+person+since"],
+)
+def test_passing_among_checks_every_filter_as_passing_does_with_and_without_access(
+    sample_stores: Store, filters: Filters
+) -> None:
+    catalog = sample_stores.catalog
+    everything = [row.chunk_id for row in catalog.iter_chunks()]
+    with catalog.transaction() as db:
+        grantees = sorted(r[0] for r in db.execute("SELECT DISTINCT grantee FROM access_grants"))
+    for checked in (filters, replace(filters, access=tuple(grantees[:2]))):
+        passing = set(catalog.passing(checked))
+        assert 0 < len(passing) < len(everything), checked
+        assert catalog.passing_among(checked, everything) == passing
+        assert catalog.passing_among(checked, everything[::3]) == passing & set(everything[::3])
 
 
 def test_chunks_are_read_by_id_however_many_are_asked_for_and_unknown_ids_are_skipped(
