@@ -455,9 +455,7 @@ class BaseCatalog:
 
     def passing_among(self, filters: Filters, chunk_ids: list[str]) -> set[str]:
         """Which of these chunks pass ``filters``."""
-        where, params = filter_sql(filters, alias="c")
-        sql = f"SELECT c.chunk_id FROM chunks c WHERE c.chunk_id IN ({{marks}}){where}"
-        return {r[0] for r in self._rows_in(sql, chunk_ids, params)}
+        raise NotImplementedError
 
     def keyword_search(
         self, terms: list[str], limit: int, filters: Filters

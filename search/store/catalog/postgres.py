@@ -76,7 +76,7 @@ from search.store.migrations import CatalogVersionError
 logger = logging.getLogger(__name__)
 
 # The PostgreSQL schema's version (its own line: SQLite's migrations do not apply).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Advisory lock keys: creating or migrating the schema; a source being ingested (with
 # the path's hash as the second key).
 SCHEMA_LOCK = 0x7761746572  # "water"
@@ -182,6 +182,14 @@ ALTER TABLE chunks ALTER COLUMN fts SET STORAGE MAIN;
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_filter ON chunks(kind, start_ts, end_ts, origin, channel);
 CREATE INDEX IF NOT EXISTS chunks_fts ON chunks USING gin(fts);
+-- A chunk's filter columns beside its id and its rowid, so that which candidates pass a
+-- filter (the dense leg's by id, the keyword leg's by rowid) is read from an index alone:
+-- a chunk row holds its text and tsvector, and a search that missed the page cache read
+-- one page of the table for every candidate.
+CREATE INDEX IF NOT EXISTS chunks_facts_by_id ON chunks(chunk_id)
+    INCLUDE (rowid, kind, origin, channel, start_ts, end_ts);
+CREATE INDEX IF NOT EXISTS chunks_facts_by_rowid ON chunks(rowid)
+    INCLUDE (chunk_id, kind, origin, channel, start_ts, end_ts);
 
 -- The keyword leg's postings: per lexeme of a chunk's tsvector, its field-weighted
 -- frequency (title 4, heading 2, people and text 1) and the chunk's length in lexemes, so
@@ -565,6 +573,19 @@ class PostgresCatalog(BaseCatalog):
         if backfilled:  # index-only scans of the postings need their visibility map
             db.execute("VACUUM ANALYZE chunk_terms")
         return found
+
+    def passing_among(self, filters: Filters, chunk_ids: list[str]) -> set[str]:
+        """Which of these chunks pass ``filters``, each looked up by its id in
+        ``chunks_facts_by_id`` (which holds the filters' columns: no chunk row is read) and
+        checked there, a person per chunk too (``by_chunk``). The ids are the outer loop:
+        in an ``IN`` list, the planner also combined them with the kind's index and read the
+        rows of those that matched both."""
+        where, params = filter_sql(filters, alias="c", by_chunk=True)
+        sql = (
+            "SELECT c.chunk_id FROM unnest(?::text[]) ids(id) "
+            f"JOIN chunks c ON c.chunk_id = ids.id WHERE true{where}"
+        )
+        return {r[0] for r in self._db.execute(sql, [chunk_ids, *params])}
 
     # --- the keyword leg: tsvector, GIN, BM25 in SQL --------------------------------------
 

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from search.store.backup import BackupError, backup, restore
-from search.store.catalog import open_catalog, postgres
+from search.store.catalog import SourceAccess, open_catalog, postgres
 from search.store.catalog.postgres import SCHEMA_VERSION, CatalogUnavailable, PostgresCatalog
 from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
@@ -196,6 +196,70 @@ def test_a_filtered_keyword_search_keeps_the_best_that_pass_however_few_are_chec
     catalog.close()
 
 
+FEW_PAGES = 10
+
+
+def chunk_table_pages_read(catalog: PostgresCatalog, read: Any) -> int:
+    """How many pages of the chunk table (not its indexes) ``read()`` touched: a few even
+    when no row is read (the visibility map's page, which covers 32,768 of the table's;
+    what the planner looks up at an index's ends)."""
+
+    def pages() -> int:
+        catalog._db.execute("SELECT pg_stat_force_next_flush()")
+        row = catalog._db.execute(
+            "SELECT heap_blks_read + heap_blks_hit FROM pg_statio_user_tables "
+            "WHERE relid = 'chunks'::regclass"
+        ).fetchone()
+        return int(row[0])
+
+    before = pages()
+    read()
+    return pages() - before
+
+
+def test_which_candidates_pass_a_filter_is_read_from_indexes_not_chunk_rows(
+    database_url: str,
+) -> None:
+    # a chunk row holds its text and tsvector: checking a thousand candidates of a search
+    # through their rows read a page of the table for each when the cache missed them (these
+    # 350 candidates' rows: 200 pages)
+    catalog = PostgresCatalog(database_url)
+    for n in range(40):
+        texts = [f"lunar dust report {n} part {i} " + "with filler words " * 20 for i in range(50)]
+        doc = memo(f"d{n}", texts)
+        doc["kind"] = "chat" if n % 4 == 0 else "memo"
+        team = SourceAccess("rules", {f"d{n}": ("team",)})
+        catalog.write_source(f"/org/{n}.rst", "rst", "h1", None, [doc], set(), team)
+    catalog._db.execute("VACUUM ANALYZE")
+    candidates = [f"d{n}:{i}" for n in range(0, 40, 3) for i in range(0, 50, 2)]
+    chats = {c for c in candidates if int(c[1:].split(":")[0]) % 4 == 0}
+
+    for filters, passing in [
+        (Filters(kinds=("chat",)), chats),
+        (Filters(kinds=("chat",), person="Ann Lee"), chats),
+        (Filters(sources=("rst",), since=994291200.0), set(candidates)),
+        (Filters(kinds=("chat",), access=("team",)), chats),
+        (Filters(access=("others",)), set()),
+    ]:
+        found: set[str] = set()
+        read = chunk_table_pages_read(
+            catalog, lambda f=filters, into=found: into.update(catalog.passing_among(f, candidates))
+        )
+        assert (found, read < FEW_PAGES) == (passing, True), (filters, read)
+
+    # the keyword leg checks its best scored chunks the same way (after a first search,
+    # which reads the tsvectors once for BM25's mean length)
+    catalog.keyword_search(["dust"], 20, Filters())
+    hits: list[tuple[str, float]] = []
+    read = chunk_table_pages_read(
+        catalog,
+        lambda: hits.extend(catalog.keyword_search(["lunar"], 20, Filters(kinds=("chat",)))),
+    )
+    assert {c.split(":")[0] for c, _ in hits} <= {f"d{n}" for n in range(0, 40, 4)}
+    assert (len(hits), read < FEW_PAGES) == (20, True), read
+    catalog.close()
+
+
 def test_the_catalogs_statements_are_not_compiled_with_jit(database_url: str) -> None:
     # a filtered keyword search is costed in millions (its fallback branch) and PostgreSQL
     # compiled it with JIT: 310 ms of a 50 ms statement at a million chunks
@@ -306,6 +370,27 @@ def test_a_version_1_catalog_gets_its_postings_on_opening(database_url: str) -> 
     assert reopened.migrated_from == 1
     assert postings(reopened) == written
     assert [c for c, _ in reopened.keyword_search(["tungsten"], 10, Filters())] == ["a:0"]
+    reopened.close()
+
+
+def test_a_version_2_catalog_gets_the_filter_columns_indexes_on_opening(
+    database_url: str,
+) -> None:
+    catalog = PostgresCatalog(database_url)
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
+    catalog._db.execute("DROP INDEX chunks_facts_by_id, chunks_facts_by_rowid")
+    catalog.set_meta({"schema_version": "2"})
+    catalog.close()
+
+    reopened = PostgresCatalog(database_url)
+    indexes = reopened._db.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND "
+        "tablename = 'chunks' AND indexname LIKE "
+        "'chunks_facts_%' ORDER BY 1"
+    ).fetchall()
+    assert reopened.migrated_from == 2
+    assert [r[0] for r in indexes] == ["chunks_facts_by_id", "chunks_facts_by_rowid"]
+    assert reopened.passing_among(Filters(kinds=("memo",)), ["a:0", "b:0"]) == {"a:0"}
     reopened.close()
 
 
