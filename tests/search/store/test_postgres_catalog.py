@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -197,12 +197,13 @@ def test_a_filtered_keyword_search_keeps_the_best_that_pass_however_few_are_chec
 
 
 FEW_PAGES = 10
+T = TypeVar("T")
 
 
-def chunk_table_pages_read(catalog: PostgresCatalog, read: Any) -> int:
-    """How many pages of the chunk table (not its indexes) ``read()`` touched: a few even
-    when no row is read (the visibility map's page, which covers 32,768 of the table's;
-    what the planner looks up at an index's ends)."""
+def with_chunk_table_pages(catalog: PostgresCatalog, read: Callable[[], T]) -> tuple[T, int]:
+    """What ``read()`` returns, and how many pages of the chunk table (not its indexes) it
+    touched: a few even when no row is read (the visibility map's page, which covers 32,768
+    of the table's; what the planner looks up at an index's ends)."""
 
     def pages() -> int:
         catalog._db.execute("SELECT pg_stat_force_next_flush()")
@@ -213,8 +214,8 @@ def chunk_table_pages_read(catalog: PostgresCatalog, read: Any) -> int:
         return int(row[0])
 
     before = pages()
-    read()
-    return pages() - before
+    result = read()
+    return result, pages() - before
 
 
 def test_which_candidates_pass_a_filter_is_read_from_indexes_not_chunk_rows(
@@ -241,19 +242,16 @@ def test_which_candidates_pass_a_filter_is_read_from_indexes_not_chunk_rows(
         (Filters(kinds=("chat",), access=("team",)), chats),
         (Filters(access=("others",)), set()),
     ]:
-        found: set[str] = set()
-        read = chunk_table_pages_read(
-            catalog, lambda f=filters, into=found: into.update(catalog.passing_among(f, candidates))
+        found, read = with_chunk_table_pages(
+            catalog, lambda f=filters: catalog.passing_among(f, candidates)
         )
         assert (found, read < FEW_PAGES) == (passing, True), (filters, read)
 
     # the keyword leg checks its best scored chunks the same way (after a first search,
     # which reads the tsvectors once for BM25's mean length)
     catalog.keyword_search(["dust"], 20, Filters())
-    hits: list[tuple[str, float]] = []
-    read = chunk_table_pages_read(
-        catalog,
-        lambda: hits.extend(catalog.keyword_search(["lunar"], 20, Filters(kinds=("chat",)))),
+    hits, read = with_chunk_table_pages(
+        catalog, lambda: catalog.keyword_search(["lunar"], 20, Filters(kinds=("chat",)))
     )
     assert {c.split(":")[0] for c, _ in hits} <= {f"d{n}" for n in range(0, 40, 4)}
     assert (len(hits), read < FEW_PAGES) == (20, True), read
@@ -384,9 +382,8 @@ def test_a_version_2_catalog_gets_the_filter_columns_indexes_on_opening(
 
     reopened = PostgresCatalog(database_url)
     indexes = reopened._db.execute(
-        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND "
-        "tablename = 'chunks' AND indexname LIKE "
-        "'chunks_facts_%' ORDER BY 1"
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND tablename = 'chunks' AND indexname LIKE 'chunks_facts_%' ORDER BY 1"
     ).fetchall()
     assert reopened.migrated_from == 2
     assert [r[0] for r in indexes] == ["chunks_facts_by_id", "chunks_facts_by_rowid"]
