@@ -60,10 +60,10 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -104,6 +104,15 @@ REINDEX_GROWTH = 2
 # _filtered_best).
 KEYWORD_OVERFETCH = 1000
 KEYWORD_DEEPER = 8
+# A search with a phrase reads this many times its limit of the best upper-bound scores
+# to check the phrase in, then this many times more each round, at most this many rounds
+# (see PostgresCatalog._with_phrases_checked).
+PHRASE_DEPTH = 2
+PHRASE_DEEPER = 4
+PHRASE_DEEPEST = 4
+# A phrase's chunks for its IDF: those holding its words, times the share of them holding
+# it in a row in this many of them (all when fewer), checked in their tsvectors.
+PHRASE_SAMPLE = 200
 
 
 # A lexeme's field-weighted frequency in a chunk, from ``unnest(fts)``'s weights (one per
@@ -608,17 +617,21 @@ class PostgresCatalog(BaseCatalog):
         return [found[t] for t in terms]
 
     def _counts(self, queries: list[str], cap: int | None = None) -> list[int]:
-        """How many chunks match each tsquery (up to ``cap``), in one round trip."""
+        """How many chunks match each tsquery (up to ``cap``), in one round trip. A phrase
+        counts the chunks holding all its words, in a row or not (from the postings' index,
+        see :func:`_holding_all`): what scoring it reads, which the budget bounds (its IDF
+        is from those holding it in a row: :meth:`_in_a_row`)."""
         limit = "" if cap is None else f" LIMIT {int(cap)}"
         found = sorted({q for q in queries if q})
         if not found:
             return [0] * len(queries)
         columns, params = [], []
         for query in found:
-            lexeme = _single_lexeme(query)
-            if lexeme is not None:  # from the postings' index alone
-                columns.append(f"SELECT 1 FROM chunk_terms WHERE lexeme = ?{limit}")
-                params.append(lexeme)
+            lexemes = _phrase_lexemes(query)
+            if lexemes is not None:  # from the postings' index alone
+                holding, holding_params = _holding_all(lexemes)
+                columns.append(f"{holding}{limit}")
+                params += holding_params
             else:
                 columns.append(f"SELECT 1 FROM chunks WHERE fts @@ ?::tsquery{limit}")
                 params.append(query)
@@ -666,64 +679,160 @@ class PostgresCatalog(BaseCatalog):
         within the posting budget; filters (access included) apply in the same query,
         before the cut (see :meth:`BaseCatalog.keyword_search`).
 
-        A term that is one lexeme is scored from its postings in ``chunk_terms`` (an
-        index-only scan: no tsvector is read); a phrase (``eip-7688``: two lexemes in a
-        row) from ``ts_rank_cd`` over the chunks matching it, as before. The scores are
-        summed per chunk and the best ``limit`` kept; only then are chunk rows read, unless
-        a filter needs them before the cut (see :func:`_filtered_best`: an access list too,
-        whose check of every scored chunk cost 43-46 ms p50 at 100k chunks for a member of
-        20 groups, against 28 ms for the best 1,000 first, over 90 labelled queries)."""
+        Every term is scored from its postings in ``chunk_terms`` (index-only scans: no
+        tsvector is read): a word from its own; a phrase (``eip-7688``, ``field-sync``:
+        words in a row) first as though it were its words anywhere in the chunk, their
+        least frequency for its own, which is never less than the phrase's. So the scores
+        are upper bounds, and only the best ones are checked against the chunks' tsvectors
+        (see :meth:`_with_phrases_checked`). Reading every chunk matching a phrase instead
+        took 279-370 ms at a million chunks for ``field-sync`` (12,449 chunks), every time.
+        The scores are summed per chunk and the best ``limit`` kept; only then are chunk
+        rows read, unless a filter needs them before the cut (see :func:`_filtered_best`: an
+        access list too, whose check of every scored chunk cost 43-46 ms p50 at 100k chunks
+        for a member of 20 groups, against 28 ms for the best 1,000 first, over 90 labelled
+        queries)."""
         kept = self._within_budget(terms)
         if not kept:
             return []
         queries = self._tsqueries(list(kept))
-        legs, params = self._bm25_legs(queries, list(kept.values()))
-        scored = f"SELECT p.rowid, sum(p.score) AS score FROM ({legs}) p GROUP BY p.rowid"
+        legs, params, phrases = self._bm25_legs(queries, list(kept.values()))
+        if not legs:
+            return []
+        scored = (
+            "SELECT p.rowid, sum(p.score) AS score, "
+            "coalesce(sum(p.score) FILTER (WHERE NOT p.phrase), 0) AS words "
+            f"FROM ({legs}) p GROUP BY p.rowid"
+        )
         if filters.only_access:  # checked on the scored rowids: no chunk row is read
             where, filter_params = filter_sql(filters, alias="m")
         else:
             where, filter_params = filter_sql(filters, alias="c")
         if not where:
             sql = (
-                f"SELECT c.chunk_id, m.score FROM ({scored} ORDER BY score DESC, rowid "
-                "LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid ORDER BY m.score DESC, m.rowid"
+                f"SELECT c.chunk_id, m.score, m.rowid, m.words FROM ({scored} "
+                "ORDER BY score DESC, rowid LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid "
+                "ORDER BY m.score DESC, m.rowid"
             )
-            params += [limit]
         else:
             sql = _filtered_best(scored, where, rows=not filters.only_access)
-            params += [*filter_params, limit] * 3
-        rows = self._db.execute(sql, params)
-        return [(r[0], float(r[1])) for r in rows.fetchall()]
 
-    def _bm25_legs(self, queries: list[str], postings: list[int]) -> tuple[str, list[Any]]:
-        """SQL for ``(rowid, score)`` rows, one per term and chunk holding it, whose sum
-        per chunk is its BM25 score for these term queries (with their postings), and its
-        parameters: per term, IDF times the field-weighted frequency ``tf`` saturated by
-        ``K1`` and normalized by the chunk's length in lexemes against the mean (``B``)."""
+        def best(depth: int) -> list[Any]:
+            cut = [depth] if not where else [*filter_params, depth] * 3
+            return self._db.execute(sql, [*params, *cut]).fetchall()
+
+        if not phrases:
+            return [(r[0], float(r[1])) for r in best(limit)]
+        return self._with_phrases_checked(best, limit, phrases)
+
+    def _with_phrases_checked(
+        self, best: Callable[[int], list[Any]], limit: int, phrases: list[Phrase]
+    ) -> list[tuple[str, float]]:
+        """The ``limit`` best chunks once their phrases are scored from their tsvectors,
+        out of ``best(depth)``'s rows (chunk_id, upper-bound score, rowid, the words' part
+        of it), best first. The depth read grows (:data:`PHRASE_DEPTH` times ``limit``,
+        then :data:`PHRASE_DEEPER` times more each round) until the ``limit`` best checked
+        score at least the last upper bound read (no chunk left unread can pass them) or
+        every scored chunk is read; past :data:`PHRASE_DEEPEST` rounds the best checked are
+        kept (their words together, rarely in a row, in so many chunks)."""
+        depth = limit * PHRASE_DEPTH
+        checked: dict[int, float] = {}  # rowid -> the phrases' part of its score
+        for _ in range(PHRASE_DEEPEST):
+            rows = best(depth)
+            unchecked = [r[2] for r in rows if r[1] > r[3] and r[2] not in checked]
+            checked.update(self._phrase_scores(unchecked, phrases))
+            found = sorted(
+                ((r[0], float(r[3]) + checked.get(r[2], 0.0), r[2]) for r in rows),
+                key=lambda f: (-f[1], f[2]),
+            )
+            found = [(chunk_id, score) for chunk_id, score, _ in found if score > 0][:limit]
+            everything = len(rows) < depth
+            if everything or (len(found) == limit and found[-1][1] >= float(rows[-1][1])):
+                break
+            depth *= PHRASE_DEEPER
+        return found
+
+    def _in_a_row(self, holding: dict[str, int]) -> dict[str, int]:
+        """How many chunks hold each phrase in a row, of the ``holding`` chunks (their
+        count) that hold its words: exactly when they are at most :data:`PHRASE_SAMPLE`,
+        else estimated from that many of them (at least 1), each counted once until the
+        catalog changes. The words of a name or a version (``field-sync``, ``v2.14.0``) are
+        mostly in a row; of common words, often apart, and the phrase's IDF is higher."""
+
+        def read(queries: list[str]) -> dict[str, int]:
+            counts = {}
+            for query in queries:
+                sql, params = _holding_all(_phrase_lexemes(query) or [])
+                checked, found = self._db.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
+                    f"FROM (SELECT rowid FROM ({sql}) h ORDER BY hashint8(rowid) "
+                    f"LIMIT {PHRASE_SAMPLE}) s JOIN chunks c ON c.rowid = s.rowid",
+                    [query, *params],
+                ).fetchone()
+                if holding[query] > checked > 0:
+                    counts[query] = max(1, round(found * holding[query] / checked))
+                else:
+                    counts[query] = found
+            return counts
+
+        return _IN_A_ROW.get(self, sorted(holding), read)
+
+    def _phrase_scores(self, rowids: list[int], phrases: list[Phrase]) -> dict[int, float]:
+        """The phrases' part of these chunks' BM25 scores, from ``ts_rank_cd`` of each
+        phrase over the chunk's tsvector (0 where it is not in a row)."""
+        if not rowids:
+            return {}
+        parts = [_saturated(p.idf, f"tf{i}", p.mean_length) for i, p in enumerate(phrases)]
+        ranks = ", ".join(f"{_tf()} AS tf{i}" for i in range(len(phrases)))
+        rows = self._db.execute(
+            f"SELECT rowid, {' + '.join(parts)} FROM (SELECT c.rowid, {ranks}, "
+            "length(c.fts) AS lexemes FROM chunks c WHERE c.rowid = ANY(?) OFFSET 0) t",
+            [*(p.query for p in phrases), rowids],
+        )
+        return {r[0]: float(r[1]) for r in rows}
+
+    def _bm25_legs(
+        self, queries: list[str], postings: list[int]
+    ) -> tuple[str, list[Any], list[Phrase]]:
+        """SQL for ``(rowid, score, phrase)`` rows, one per term and chunk holding it, whose
+        sum per chunk is its BM25 score for these term queries (with their postings), its
+        parameters, and the phrases among the terms: per term, IDF times the field-weighted
+        frequency ``tf`` saturated by ``K1`` and normalized by the chunk's length in lexemes
+        against the mean (``B``). A phrase's rows hold its words, not yet checked in a row,
+        with an upper bound of its score (see :meth:`keyword_search`)."""
         total, mean_length = self._collection_stats()
         total = max(total, *postings)
-        norm = f"({K1 * (1 - B)!r} + {K1 * B / max(mean_length, 1.0)!r} * lexemes)"
-        legs, params = [], []
-        for query, count in zip(queries, postings, strict=True):
+        in_a_row = self._in_a_row(
+            {q: n for q, n in zip(queries, postings, strict=True) if _is_phrase(q)}
+        )
+        legs, params, phrases = [], [], []
+        for query, holding in zip(queries, postings, strict=True):
+            count = in_a_row.get(query, holding)
+            if not count:  # its words, never in a row
+                continue
             idf = math.log(1 + (total - count + 0.5) / (count + 0.5))
-            score = f"{idf!r} * tf * {K1 + 1} / (tf + {norm})"
-            lexeme = _single_lexeme(query)
-            if lexeme is not None:
-                legs.append(
-                    f"SELECT chunk_rowid AS rowid, {score} AS score FROM chunk_terms "
-                    "WHERE lexeme = ?"
-                )
-                params.append(lexeme)
-            else:
+            score = _saturated(idf, "tf", mean_length)
+            lexemes = _phrase_lexemes(query)
+            if lexemes is None:  # not words (none are asked yet): from the tsvectors
                 # OFFSET 0 keeps the subquery whole: inlined, ``tf`` (ts_rank_cd) was
                 # computed twice per matching chunk (a phrase in 15k chunks: 283 -> 154 ms)
                 legs.append(
-                    f"SELECT rowid, {score} AS score FROM (SELECT c.rowid, {_tf()} AS tf, "
-                    "length(c.fts) AS lexemes FROM chunks c WHERE c.fts @@ ?::tsquery "
-                    "OFFSET 0) t"
+                    f"SELECT rowid, {score} AS score, false AS phrase FROM (SELECT c.rowid, "
+                    f"{_tf()} AS tf, length(c.fts) AS lexemes FROM chunks c "
+                    "WHERE c.fts @@ ?::tsquery OFFSET 0) t"
                 )
                 params += [query, query]
-        return " UNION ALL ".join(legs), params
+            elif len(lexemes) == 1:
+                legs.append(
+                    f"SELECT chunk_rowid AS rowid, {score} AS score, false AS phrase "
+                    "FROM chunk_terms WHERE lexeme = ?"
+                )
+                params.append(lexemes[0])
+            else:
+                holding, holding_params = _holding_all(lexemes)
+                legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({holding}) h")
+                params += holding_params
+                phrases.append(Phrase(query, idf, mean_length))
+        return " UNION ALL ".join(legs), params, phrases
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         """How many chunks hold each phrase: a one-word phrase from its postings in
@@ -758,6 +867,40 @@ class PostgresCatalog(BaseCatalog):
         return {p: counts[q] if q else 0 for p, q in zip(phrases, queries, strict=True)}
 
 
+class Phrase(NamedTuple):
+    """A phrase term of a keyword search: its tsquery, IDF and the mean chunk length its
+    scores are normalized by."""
+
+    query: str
+    idf: float
+    mean_length: float
+
+
+def _saturated(idf: float, tf: str, mean_length: float) -> str:
+    """SQL for a term's BM25 score in a chunk: ``idf`` times the field-weighted frequency
+    ``tf`` (an SQL expression) saturated by ``K1`` and normalized by the chunk's length in
+    lexemes (``lexemes``) against the mean (``B``)."""
+    norm = f"({K1 * (1 - B)!r} + {K1 * B / max(mean_length, 1.0)!r} * lexemes)"
+    return f"{idf!r} * {tf} * {K1 + 1} / ({tf} + {norm})"
+
+
+def _holding_all(lexemes: list[str]) -> tuple[str, list[str]]:
+    """SQL for ``(rowid, tf, lexemes)`` of the chunks holding every one of ``lexemes``
+    (from the postings' index alone), ``tf`` the least of their frequencies, and its
+    parameters."""
+    distinct = list(dict.fromkeys(lexemes))
+    joins = "".join(
+        f" JOIN chunk_terms t{i} ON t{i}.lexeme = ? AND t{i}.chunk_rowid = t0.chunk_rowid"
+        for i in range(1, len(distinct))
+    )
+    tf = "least(" + ", ".join(f"t{i}.tf" for i in range(len(distinct))) + ")"
+    sql = (
+        f"SELECT t0.chunk_rowid AS rowid, {tf} AS tf, t0.lexemes "
+        f"FROM chunk_terms t0{joins} WHERE t0.lexeme = ?"
+    )
+    return sql, [*distinct[1:], distinct[0]]
+
+
 def _read_stats(db: Connection) -> tuple[int, float]:
     """How many chunks there are and their mean length in lexemes (BM25's)."""
     row = db.execute("SELECT count(*), coalesce(avg(length(fts)), 0) FROM chunks").fetchone()
@@ -766,7 +909,8 @@ def _read_stats(db: Connection) -> tuple[int, float]:
 
 def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
     """The best ``limit`` scored chunks that pass the filter ``where`` (two parameters:
-    the filter's and ``limit``, three times). Only the :data:`KEYWORD_OVERFETCH` best are
+    the filter's and ``limit``, three times), as rows of (chunk_id, score, rowid, words: the
+    one-word terms' part of the score; see ``scored``). Only the :data:`KEYWORD_OVERFETCH` best are
     checked first; when fewer than ``limit`` of those pass and more were scored,
     :data:`KEYWORD_DEEPER` times as many are, and only when those are still too few, every
     scored chunk (PostgreSQL runs each later branch only when the one before came up short).
@@ -783,7 +927,7 @@ def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
 
     def best(depth: int) -> str:
         return (
-            f"SELECT m.rowid, m.score FROM (SELECT * FROM s ORDER BY score DESC, rowid "
+            f"SELECT m.rowid, m.score, m.words FROM (SELECT * FROM s ORDER BY score DESC, rowid "
             f"LIMIT {depth}) m {chunks}WHERE true{where}"
         )
 
@@ -797,10 +941,11 @@ def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
         f"best AS ({best(first)}), "
         f"enough AS ({enough('best', first)}), deeper AS ({best(deeper)}), "
         f"deep_enough AS ({enough('deeper', deeper)}) "
-        "SELECT c.chunk_id, r.score FROM (SELECT * FROM (SELECT rowid, score FROM best "
-        "WHERE (SELECT yes FROM enough) UNION ALL SELECT rowid, score FROM deeper "
+        "SELECT c.chunk_id, r.score, r.rowid, r.words FROM (SELECT * FROM (SELECT rowid, score, "
+        "words FROM best "
+        "WHERE (SELECT yes FROM enough) UNION ALL SELECT rowid, score, words FROM deeper "
         "WHERE NOT (SELECT yes FROM enough) AND (SELECT yes FROM deep_enough) "
-        "UNION ALL SELECT m.rowid, m.score FROM s m "
+        "UNION ALL SELECT m.rowid, m.score, m.words FROM s m "
         f"{chunks}WHERE NOT (SELECT yes FROM enough) AND NOT (SELECT yes FROM deep_enough)"
         f"{where}) u ORDER BY score DESC, rowid LIMIT ?) r "
         "JOIN chunks c ON c.rowid = r.rowid ORDER BY r.score DESC, r.rowid"
@@ -813,6 +958,8 @@ def _tf() -> str:
     return f"4 * ts_rank_cd({WEIGHTS}, c.fts, ?::tsquery, 0)"
 
 
+# How many chunks hold each phrase in a row (see PostgresCatalog._in_a_row).
+_IN_A_ROW: base.CatalogCache[str, int] = base.CatalogCache(4096)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 _SINGLE = re.compile(r"'((?:[^'\\]|'')*)'")
 
@@ -821,6 +968,22 @@ def _single_lexeme(query: str) -> str | None:
     """The lexeme of a tsquery that is one lexeme alone (no phrase, weight or prefix)."""
     found = _SINGLE.fullmatch(query)
     return found.group(1).replace("''", "'") if found else None
+
+
+_PHRASE = re.compile(rf"{_SINGLE.pattern}(?: <(?:-|\d+)> {_SINGLE.pattern})*")
+
+
+def _is_phrase(query: str) -> bool:
+    """Whether a tsquery is a phrase of two lexemes or more (see :func:`_phrase_lexemes`)."""
+    return len(_phrase_lexemes(query) or []) > 1
+
+
+def _phrase_lexemes(query: str) -> list[str] | None:
+    """The lexemes of a tsquery that is one lexeme or a phrase of them (``'a' <-> 'b'``,
+    ``<2>`` where a stop word stood; no weight, prefix or other operator), in order."""
+    if _PHRASE.fullmatch(query) is None:
+        return None
+    return [m.group(1).replace("''", "'") for m in _SINGLE.finditer(query)]
 
 
 def _text_only(query: str) -> str:
