@@ -33,13 +33,16 @@ best with a LIMIT. Ranking every matching tsvector with ``ts_rank_cd`` instead (
 spent about 20 µs per matching chunk and term, 290 ms at 100k synthetic chunks where a
 query's terms match 11k of them, and counting each term's postings for the budget with the
 GIN index (a bitmap heap scan: every matching row is read) 130-250 ms more. The ranking is
-the same (scores equal to 1e-6); phrases (``eip-7688``) are still ranked by ``ts_rank_cd``
-over the chunks matching them, usually few. Measured with ``benchmarks/catalog_engines.py
+the same (scores equal to 1e-6). Measured with ``benchmarks/catalog_engines.py
 --synthetic``: keyword p50 / p99 at 100k chunks 344 / 723 ms before, 27 / 161 ms after
 (FTS5 40 / 94 ms), 127 ms p50 right after a bulk write (index-only scans need the visibility
 map: ``chunk_terms`` is vacuumed after every 1% of new rows); devsets 54 -> 9 ms p50 (FTS5
 9 ms). The postings cost writes about a fifth (793 -> 624 chunks/s at 100k) and 3.2x the
-chunks table on disk (520 MB for 4.35M postings at 100k chunks).
+chunks table on disk (520 MB for 4.35M postings at 100k chunks). A phrase (``eip-7688``,
+``field-sync``) is scored from its words' postings too, as an upper bound checked in the
+best chunks' tsvectors only (see :meth:`PostgresCatalog.keyword_search`): ranking every
+chunk matching it with ``ts_rank_cd`` read all their rows, 279-370 ms for ``field-sync`` at
+a million chunks.
 
 Measured, nDCG@10 / recall@5 of the keyword leg alone (hybrid with rerank in brackets):
 
@@ -751,30 +754,40 @@ class PostgresCatalog(BaseCatalog):
             depth *= PHRASE_DEEPER
         return found
 
-    def _in_a_row(self, holding: dict[str, int]) -> dict[str, int]:
-        """How many chunks hold each phrase in a row, of the ``holding`` chunks (their
-        count) that hold its words: exactly when they are at most :data:`PHRASE_SAMPLE`,
-        else estimated from that many of them (at least 1), each counted once until the
-        catalog changes. The words of a name or a version (``field-sync``, ``v2.14.0``) are
-        mostly in a row; of common words, often apart, and the phrase's IDF is higher."""
+    def _in_a_row(self, holding: dict[str, int], text: bool = False) -> dict[str, int]:
+        """How many chunks hold each phrase in a row (with ``text``, in their text alone:
+        weight D), of the ``holding`` chunks (their count) that hold its words: exactly when
+        they are at most :data:`PHRASE_SAMPLE`, else estimated from that many of them (at
+        least 1; past the budget, of those in :func:`base.sample_windows`, so that no more
+        than the budget is read), each counted once until the catalog changes. The words of
+        a name or a version (``field-sync``, ``v2.14.0``) are mostly in a row; common words
+        often apart, and then the phrase is rarer than its words together."""
 
-        def read(queries: list[str]) -> dict[str, int]:
+        def read(keys: list[tuple[bool, str]]) -> dict[tuple[bool, str], int]:
             counts = {}
-            for query in queries:
+            for key in keys:
+                query = key[1]
                 sql, params = _holding_all(_phrase_lexemes(query) or [])
+                if holding[query] > base.POSTING_BUDGET:
+                    windows = base.sample_windows(self._rowid_span())
+                    sql = " UNION ALL ".join(
+                        f"{sql} AND t0.chunk_rowid BETWEEN ? AND ?" for _ in windows
+                    )
+                    params = [v for window in windows for v in (*params, *window)]
                 checked, found = self._db.execute(
                     "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
                     f"FROM (SELECT rowid FROM ({sql}) h ORDER BY hashint8(rowid) "
                     f"LIMIT {PHRASE_SAMPLE}) s JOIN chunks c ON c.rowid = s.rowid",
-                    [query, *params],
+                    [_text_only(query) if text else query, *params],
                 ).fetchone()
                 if holding[query] > checked > 0:
-                    counts[query] = max(1, round(found * holding[query] / checked))
+                    counts[key] = max(1, round(found * holding[query] / checked))
                 else:
-                    counts[query] = found
+                    counts[key] = found
             return counts
 
-        return _IN_A_ROW.get(self, sorted(holding), read)
+        found = _IN_A_ROW.get(self, [(text, q) for q in sorted(holding)], read)
+        return {q: found[text, q] for q in holding}
 
     def _phrase_scores(self, rowids: list[int], phrases: list[Phrase]) -> dict[int, float]:
         """The phrases' part of these chunks' BM25 scores, from ``ts_rank_cd`` of each
@@ -835,35 +848,39 @@ class PostgresCatalog(BaseCatalog):
         return " UNION ALL ".join(legs), params, phrases
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
-        """How many chunks hold each phrase: a one-word phrase from its postings in
-        ``chunk_terms`` (index-only scans: up to the budget, past it in
-        :func:`base.sample_windows`, scaled; any field, as the keyword leg reads it:
-        counting the text alone reads every matching row, 80 ms for a common word at 100k
-        chunks), a longer one in the text (weight D of the tsvector), every match."""
-        # one-word tsqueries as they are, longer ones in the text alone ('': stop words)
-        queries = [
-            q if not q or _single_lexeme(q) is not None else _text_only(q)
-            for q in self._tsqueries(phrases)
+        """How many chunks hold each phrase, from the postings in ``chunk_terms`` (index-only
+        scans: up to the budget, past it in :func:`base.sample_windows`, scaled): a one-word
+        phrase in any field, as the keyword leg reads it (counting the text alone reads
+        every matching row, 80 ms for a common word at 100k chunks); a longer one, those
+        holding its words times the share of them holding it in a row in their text (weight
+        D of the tsvector; see :meth:`_in_a_row`): counting it in every matching row took
+        378 ms for ``field-sync`` at 320k chunks, against 48 ms for its words together."""
+        queries = self._tsqueries(phrases)  # '': stop words
+        found = sorted({q for q in queries if q})
+        counts = dict(zip(found, self._counts(found, base.POSTING_BUDGET), strict=True))
+        common = [
+            q for q in found if counts[q] >= base.POSTING_BUDGET and _phrase_lexemes(q) is not None
         ]
-        single = sorted({q for q in queries if q and _single_lexeme(q) is not None})
-        longer = sorted({q for q in queries if q and _single_lexeme(q) is None})
-        counts = dict(zip(single, self._counts(single, base.POSTING_BUDGET), strict=True))
-        counts.update(zip(longer, self._counts(longer), strict=True))
-        common = [q for q in single if counts[q] >= base.POSTING_BUDGET]
         if common:
             span = self._rowid_span()
             windows = base.sample_windows(span)
             # a sum of range counts: ORed ranges scanned all of a word's postings (57 vs 7 ms)
-            ranged = " + ".join(
-                "(SELECT count(*) FROM chunk_terms "
-                "WHERE lexeme = ? AND chunk_rowid BETWEEN ? AND ?)"
-                for _ in windows
-            )
-            listed = ", ".join(f"({ranged})" for _ in common)
-            params = [v for q in common for window in windows for v in (_single_lexeme(q), *window)]
+            columns, params = [], []
+            for query in common:
+                sql, holding_params = _holding_all(_phrase_lexemes(query) or [])
+                columns.append(
+                    " + ".join(
+                        f"(SELECT count(*) FROM ({sql} AND t0.chunk_rowid BETWEEN ? AND ?) h)"
+                        for _ in windows
+                    )
+                )
+                params += [v for window in windows for v in (*holding_params, *window)]
+            listed = ", ".join(f"({column})" for column in columns)
             row = self._db.execute(f"SELECT {listed}", params).fetchone()
             for query, sampled in zip(common, row, strict=True):
                 counts[query] = base.scaled_count(int(sampled), windows, span)
+        longer = {q: counts[q] for q in found if _is_phrase(q)}
+        counts.update(self._in_a_row(longer, text=True))
         return {p: counts[q] if q else 0 for p, q in zip(phrases, queries, strict=True)}
 
 
@@ -959,15 +976,9 @@ def _tf() -> str:
 
 
 # How many chunks hold each phrase in a row (see PostgresCatalog._in_a_row).
-_IN_A_ROW: base.CatalogCache[str, int] = base.CatalogCache(4096)
+_IN_A_ROW: base.CatalogCache[tuple[bool, str], int] = base.CatalogCache(4096)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 _SINGLE = re.compile(r"'((?:[^'\\]|'')*)'")
-
-
-def _single_lexeme(query: str) -> str | None:
-    """The lexeme of a tsquery that is one lexeme alone (no phrase, weight or prefix)."""
-    found = _SINGLE.fullmatch(query)
-    return found.group(1).replace("''", "'") if found else None
 
 
 _PHRASE = re.compile(rf"{_SINGLE.pattern}(?: <(?:-|\d+)> {_SINGLE.pattern})*")

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from search.store.backup import BackupError, backup, restore
-from search.store.catalog import SourceAccess, open_catalog, postgres
+from search.store.catalog import SourceAccess, base, open_catalog, postgres
 from search.store.catalog.postgres import SCHEMA_VERSION, CatalogUnavailable, PostgresCatalog
 from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
@@ -501,4 +501,29 @@ def test_a_phrase_is_checked_in_the_rows_of_the_best_chunks_only(database_url: s
     assert [c for c, _ in hits] == phrase_ranking(catalog, "field-sync")[:limit]
     # the rows checked: twice the limit, each on a page at most
     assert read < FEW_PAGES + 2 * limit, read
+    catalog.close()
+
+
+def test_a_phrase_whose_words_often_stand_apart_is_counted_from_a_sample_of_them(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 400 chunks hold both words of "field-sync", 100 of them in a row: counting it in
+    # every one of them read all their rows
+    catalog = PostgresCatalog(database_url)
+    texts = [
+        f"the field-sync run {n}" if n % 4 == 0 else f"sync of the field {n}" for n in range(400)
+    ]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    (query,) = catalog._tsqueries(["field-sync"])
+    in_text = postgres._text_only(query)
+    sql = "SELECT count(*) FROM chunks WHERE fts @@ ?::tsquery"
+    assert catalog._db.execute(sql, [in_text]).fetchone()[0] == 100
+    assert 70 <= catalog._phrase_counts(["field-sync"])["field-sync"] <= 130
+    (idf_count,) = catalog._in_a_row({query: 400}).values()
+    assert 70 <= idf_count <= 130
+    # no more than the sample: all of them, exactly
+    monkeypatch.setattr(postgres, "PHRASE_SAMPLE", 400)
+    monkeypatch.setattr(postgres, "_IN_A_ROW", base.CatalogCache(4096))
+    assert catalog._phrase_counts(["field-sync"])["field-sync"] == 100
+    assert catalog._in_a_row({query: 400}) == {query: 100}
     catalog.close()
