@@ -767,13 +767,12 @@ class PostgresCatalog(BaseCatalog):
             counts = {}
             for key in keys:
                 query = key[1]
-                sql, params = _holding_all(_phrase_lexemes(query) or [])
+                lexemes = _phrase_lexemes(query) or []
                 if holding[query] > base.POSTING_BUDGET:
-                    windows = base.sample_windows(self._rowid_span())
-                    sql = " UNION ALL ".join(
-                        f"{sql} AND t0.chunk_rowid BETWEEN ? AND ?" for _ in windows
-                    )
-                    params = [v for window in windows for v in (*params, *window)]
+                    parts, params = _holding_in(lexemes, base.sample_windows(self._rowid_span()))
+                    sql = " UNION ALL ".join(parts)
+                else:
+                    sql, params = _holding_all(lexemes)
                 checked, found = self._db.execute(
                     "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
                     f"FROM (SELECT rowid FROM ({sql}) h ORDER BY hashint8(rowid) "
@@ -867,14 +866,9 @@ class PostgresCatalog(BaseCatalog):
             # a sum of range counts: ORed ranges scanned all of a word's postings (57 vs 7 ms)
             columns, params = [], []
             for query in common:
-                sql, holding_params = _holding_all(_phrase_lexemes(query) or [])
-                columns.append(
-                    " + ".join(
-                        f"(SELECT count(*) FROM ({sql} AND t0.chunk_rowid BETWEEN ? AND ?) h)"
-                        for _ in windows
-                    )
-                )
-                params += [v for window in windows for v in (*holding_params, *window)]
+                parts, holding_params = _holding_in(_phrase_lexemes(query) or [], windows)
+                columns.append(" + ".join(f"(SELECT count(*) FROM ({p}) h)" for p in parts))
+                params += holding_params
             listed = ", ".join(f"({column})" for column in columns)
             row = self._db.execute(f"SELECT {listed}", params).fetchone()
             for query, sampled in zip(common, row, strict=True):
@@ -916,6 +910,14 @@ def _holding_all(lexemes: list[str]) -> tuple[str, list[str]]:
         f"FROM chunk_terms t0{joins} WHERE t0.lexeme = ?"
     )
     return sql, [*distinct[1:], distinct[0]]
+
+
+def _holding_in(lexemes: list[str], windows: list[tuple[int, int]]) -> tuple[list[str], list[Any]]:
+    """:func:`_holding_all` in each of these rowid ranges: the SQL of each, and the
+    parameters of them all, in order."""
+    sql, params = _holding_all(lexemes)
+    ranged = f"{sql} AND t0.chunk_rowid BETWEEN ? AND ?"
+    return [ranged] * len(windows), [v for window in windows for v in (*params, *window)]
 
 
 def _read_stats(db: Connection) -> tuple[int, float]:
