@@ -732,11 +732,17 @@ class PostgresCatalog(BaseCatalog):
     ) -> list[tuple[str, float]]:
         """The ``limit`` best chunks once their phrases are scored from their tsvectors,
         out of ``best(depth)``'s rows (chunk_id, upper-bound score, rowid, the words' part
-        of it), best first. The depth read grows (:data:`PHRASE_DEPTH` times ``limit``,
-        then :data:`PHRASE_DEEPER` times more each round) until the ``limit`` best checked
-        score at least the last upper bound read (no chunk left unread can pass them) or
-        every scored chunk is read; past :data:`PHRASE_DEEPEST` rounds the best checked are
-        kept (their words together, rarely in a row, in so many chunks)."""
+        of it), best first: the :data:`PHRASE_DEPTH` times ``limit`` best upper bounds, then
+        :data:`PHRASE_DEEPER` times more each round while fewer than ``limit`` of them still
+        score (their phrases' words stand apart) and more were scored, at most
+        :data:`PHRASE_DEEPEST` rounds.
+
+        Not exact: a chunk just past the depth read, whose phrase is in a row, can score
+        more than one read whose words are there apart from the phrase too. Reading on
+        until no unread bound could pass the ``limit``-th score was exact, but the bound is
+        loose (the words are also said apart from the phrase), and at a million chunks it
+        read 6,400 rows in three rounds of 90-130 ms each for ``field-sync``, where one
+        round found 308 of 400 in a row."""
         depth = limit * PHRASE_DEPTH
         checked: dict[int, float] = {}  # rowid -> the phrases' part of its score
         for _ in range(PHRASE_DEEPEST):
@@ -748,8 +754,7 @@ class PostgresCatalog(BaseCatalog):
                 key=lambda f: (-f[1], f[2]),
             )
             found = [(chunk_id, score) for chunk_id, score, _ in found if score > 0][:limit]
-            everything = len(rows) < depth
-            if everything or (len(found) == limit and found[-1][1] >= float(rows[-1][1])):
+            if len(found) == limit or len(rows) < depth:
                 break
             depth *= PHRASE_DEEPER
         return found
