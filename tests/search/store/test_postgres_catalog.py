@@ -499,8 +499,8 @@ def test_a_phrase_is_checked_in_the_rows_of_the_best_chunks_only(database_url: s
         catalog, lambda: catalog.keyword_search(["field-sync"], limit, Filters())
     )
     assert [c for c, _ in hits] == phrase_ranking(catalog, "field-sync")[:limit]
-    # the rows checked: twice the limit, each on a page at most
-    assert read < FEW_PAGES + 2 * limit, read
+    # the rows checked (PHRASE_DEPTH times the limit), each on a page at most
+    assert read < FEW_PAGES + postgres.PHRASE_DEPTH * limit, read
     catalog.close()
 
 
