@@ -847,9 +847,9 @@ class PostgresCatalog(BaseCatalog):
                 )
                 params.append(lexemes[0])
             else:
-                holding, holding_params = _holding_all(lexemes)
-                legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({holding}) h")
-                params += holding_params
+                together, together_params = _holding_all(lexemes)
+                legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({together}) h")
+                params += together_params
                 phrases.append(Phrase(query, idf, mean_length))
         return " UNION ALL ".join(legs), params, phrases
 
