@@ -39,23 +39,22 @@ import hashlib
 import heapq
 import math
 import re
-from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from search.people.attributed import Attributed, Numbering, tokens
 from search.people.attribution import Attribution, attribute
 from search.people.directory import Directory, DocInfo, Person, alternation, directory_for
 from search.people.identities import fold
 from search.retrieval.retriever import reciprocal_rank_fusion
 from search.retrieval.snippets import snippet
-from search.retrieval.terms import STOPWORDS, query_terms, search_terms, term_pattern
+from search.retrieval.terms import query_terms, search_terms, term_pattern
 from search.store.catalog import Catalog, ChunkRow
 from search.store.filters import Filters
 from search.store.store import Store
@@ -440,41 +439,10 @@ class _Decay:
 # ---------------------------------------------------------------------------- profiles
 
 
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """A light stemmer: plural and verb endings off (``migrations`` -> ``migration``)."""
-    for suffix in ("ies", "ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
-_TOKEN = re.compile(r"[^\W_](?:[\w'-]*\w)?")
-
-
-def _tokens(text: str) -> list[str]:
-    """The stemmed words of ``text`` that carry meaning, every occurrence."""
-    words = _TOKEN.findall(fold(text).replace("\u2019", "'"))
-    return [t for t in map(_TERMS.__getitem__, words) if t]
-
-
-class _Terms(dict[str, str]):
-    """word -> its term ("" for a stopword or a letter), worked out once per word."""
-
-    def __missing__(self, word: str) -> str:
-        term = stem(word.removesuffix("'s")) if len(word) > 1 and word not in STOPWORDS else ""
-        if len(self) < 500_000:
-            self[word] = term
-        return term
-
-
-_TERMS = _Terms()
-
-
 def _topic_tokens(topic: str) -> list[str]:
     """The topic's words, and the number of an identifier joined to a name by a hyphen
     (``eip-7688`` also ``7688``, as people say it; see :func:`search_terms`)."""
-    words = _tokens(topic)
+    words = tokens(topic)
     numbers = [p for w in words if "-" in w for p in w.split("-") if p.isdigit() and len(p) >= 2]
     return list(dict.fromkeys(words + numbers))
 
@@ -488,14 +456,19 @@ class ProfileIndex:
     whose attribution cannot have changed (see :func:`attribution_signatures`) keeps what
     that index holds of it; only the others are read and attributed again, so that an
     ingest of a few documents costs a few documents' work. Postings are one array per
-    field ordered by term (each term's postings are views of it).
+    field ordered by term (each term's postings are views of it). ``workers`` processes
+    read the documents when there are many (see :mod:`search.people.attributed`).
     """
 
     K1 = 1.2
     B = 0.75
 
     def __init__(
-        self, directory: Directory, store: Store, previous: ProfileIndex | None = None
+        self,
+        directory: Directory,
+        store: Store,
+        previous: ProfileIndex | None = None,
+        workers: int = 1,
     ) -> None:
         self.directory = directory
         self.store = store
@@ -522,9 +495,10 @@ class ProfileIndex:
         if old is not None:
             renamed = _renamed(old.corpus, self.corpus, store.catalog)
             kept = [d for d in kept if d not in renamed]
-        fresh = _Attributed(directory)
+        fresh = Attributed(directory)
         unchanged = set(kept)
-        fresh.read(store, [d for d in self.doc_ids if d not in unchanged], len(self.doc_ids))
+        fresh_ids = [d for d in self.doc_ids if d not in unchanged]
+        fresh.read(store, fresh_ids, len(self.doc_ids), workers)
         self._assemble(old, kept, fresh, store)
         self._sums: dict[bytes, np.ndarray] = {}
 
@@ -545,7 +519,7 @@ class ProfileIndex:
         self.postings = _Postings(self)
 
     def _assemble(
-        self, old: ProfileIndex | None, kept: list[str], fresh: _Attributed, store: Store
+        self, old: ProfileIndex | None, kept: list[str], fresh: Attributed, store: Store
     ) -> None:
         """The index of ``kept`` documents as ``old`` has them and ``fresh`` ones as read."""
         old_people = old.people if old is not None else []
@@ -557,7 +531,7 @@ class ProfileIndex:
         doc_map = np.full(len(old.doc_ids) if old is not None else 0, -1, dtype=np.int32)
         if old is not None and kept:
             doc_map[[old._doc[d] for d in kept]] = [self._doc[d] for d in kept]
-        vocabulary = _Numbering()  # term -> number
+        vocabulary = Numbering()  # term -> number
         # the kept postings, still in term order: per kept term, where its postings start
         # (each posting's term is never spelled out: 50M of them at a million chunks)
         kept_starts = np.zeros(1, dtype=np.int64)
@@ -578,7 +552,10 @@ class ProfileIndex:
             parts_person.append(person_map[old.post_person if every else old.post_person[mine]])
             parts_doc.append(docs if every else docs[mine])
             parts_count.append(old.post_count if every else old.post_count[mine])
-        fresh_terms = np.fromiter(map(vocabulary.__getitem__, fresh.terms), dtype=np.int64)
+        # the fresh terms' numbers here (new ones after the kept), posting by posting
+        fresh_terms = np.fromiter(
+            map(vocabulary.__getitem__, fresh.terms), dtype=np.int64, count=len(fresh.terms)
+        )[np.frombuffer(fresh.term_ids, dtype=np.int32)]
         new_person = np.array([self._person[pid] for pid in fresh.people], dtype=np.int32)
         parts_person.append(new_person[np.asarray(fresh.persons, dtype=np.int64)])
         parts_doc.append(
@@ -622,7 +599,7 @@ class ProfileIndex:
         old: ProfileIndex | None,
         person_map: np.ndarray,
         doc_map: np.ndarray,
-        fresh: _Attributed,
+        fresh: Attributed,
         new_person: np.ndarray,
         store: Store,
     ) -> None:
@@ -944,12 +921,16 @@ def warm(store: Store) -> None:
         profile_index(directory_for(store.catalog, store.settings.people_path), store)
 
 
-def profile_index(directory: Directory, store: Store) -> ProfileIndex:
+def profile_index(directory: Directory, store: Store, workers: int = 1) -> ProfileIndex:
     """The profile index of a directory (built once per directory version, from the index
-    of the directory it was updated from, if any: see :class:`ProfileIndex`)."""
+    of the directory it was updated from, if any: see :class:`ProfileIndex`), read by
+    ``workers`` forked processes (only a process with no other threads at work may ask
+    for more than one)."""
     return directory.derived(
         "profile_index",
-        lambda: ProfileIndex(directory, store, directory.previous_derived("profile_index")),
+        lambda: ProfileIndex(
+            directory, store, directory.previous_derived("profile_index"), workers
+        ),
     )
 
 
@@ -976,88 +957,6 @@ class _Postings:
     def items(self) -> Iterator[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
         for term in self.number:
             yield term, self[term]
-
-
-class _Numbering(dict[str, int]):
-    """Numbers for terms, in order of first use."""
-
-    def __missing__(self, term: str) -> int:
-        self[term] = number = len(self)
-        return number
-
-
-class _Attributed:
-    """Documents read and attributed afresh: their postings as flat lists (term, person
-    number, document number, count), and per (person, document) the passages."""
-
-    def __init__(self, directory: Directory) -> None:
-        self.directory = directory
-        self.people: list[str] = []
-        self._person: dict[str, int] = {}
-        self.doc_ids: list[str] = []
-        self._docs: dict[str, int] = {}
-        # flat postings: a list of terms, then machine integers (a Python list of ints
-        # costs twice the memory, 50M postings at a million chunks)
-        self.terms: list[str] = []
-        self.persons = array("i")
-        self.docs = array("i")
-        self.counts = array("i")
-        self.chunks_of: dict[tuple[int, int], list[tuple[str, float]]] = defaultdict(list)
-
-    def read(self, store: Store, doc_ids: list[str], total: int) -> None:
-        """Attribute every chunk of these documents (of all ``total``: all chunks are read
-        in one pass when most documents are wanted)."""
-        if not doc_ids:
-            return
-        wanted = set(doc_ids)
-        if len(doc_ids) * 4 >= total:
-            chunks: Iterable[ChunkRow] = store.catalog.iter_chunks()
-        else:
-            chunks = (
-                chunk
-                for start in range(0, len(doc_ids), 500)
-                for chunk in store.catalog.chunks_of_documents(doc_ids[start : start + 500])
-            )
-        current: str | None = None
-        counts: dict[int, Counter[str]] = defaultdict(Counter)
-        j = -1
-        for chunk in chunks:
-            if chunk.doc_id not in wanted:
-                continue
-            if chunk.doc_id != current:
-                self._flush(j, counts)
-                current, counts = chunk.doc_id, defaultdict(Counter)
-                j = self._docs.setdefault(chunk.doc_id, len(self._docs))
-            part = attribute(chunk, self.directory)
-            tokens: dict[str, list[str]] = {}
-            # not a set, whose order varies with the hash seed: passages summed in another
-            # order round to other int8 vectors
-            for pid in dict.fromkeys([*part.said, *part.named]):
-                said, named = part.said.get(pid, []), part.named.get(pid, [])
-                i = self._index(pid)
-                found = counts[i]
-                for line in said + named:
-                    words = tokens.get(line)
-                    if words is None:
-                        words = tokens[line] = _tokens(line)
-                    found.update(words)
-                share = (len(said) + 0.5 * len(named)) / max(part.lines, 1)
-                self.chunks_of[(i, j)].append((chunk.chunk_id, share))
-        self._flush(j, counts)
-        self.doc_ids = list(self._docs)
-
-    def _index(self, pid: str) -> int:
-        if pid not in self._person:
-            self._person[pid] = len(self.people)
-            self.people.append(pid)
-        return self._person[pid]
-
-    def _flush(self, j: int, counts: dict[int, Counter[str]]) -> None:
-        for i, terms in counts.items():
-            self.terms.extend(terms)
-            self.counts.extend(terms.values())
-            self.persons.extend([i] * len(terms))
-            self.docs.extend([j] * len(terms))
 
 
 def _lengths(

@@ -100,12 +100,15 @@ def snapshot_path(settings: Settings) -> Path:
     return settings.home_dir / SNAPSHOT
 
 
-def write_snapshot(store: Store, staged: Callable[[], None] | None = None) -> Path:
+def write_snapshot(
+    store: Store, staged: Callable[[], None] | None = None, workers: int = 1
+) -> Path:
     """Build the directory and its profile index for the store as it is, and save them.
     With ``staged``, when the index has many documents to attribute afresh (it is built
     anew, or updated after a large ingest: minutes at a million chunks, against seconds
     after a small one), the directory is saved alone first and ``staged`` called then:
-    people can be looked up while the index is built."""
+    people can be looked up while the index is built. ``workers`` processes attribute the
+    documents when there are many (see :mod:`search.people.attributed`)."""
     people_file = store.settings.people_path
     key = directory_key(store.catalog, people_file)
     previous = _saved(store)
@@ -117,7 +120,7 @@ def write_snapshot(store: Store, staged: Callable[[], None] | None = None) -> Pa
         if staged is not None and _long_to_index(directory, previous):
             _save(store, key, directory, complete=False)
             staged()
-        profile_index(directory, store)
+        profile_index(directory, store, workers)
     finally:
         gc.unfreeze()
     return _save(store, key, directory, complete=True)
@@ -346,7 +349,9 @@ def _child(argv: list[str]) -> int:
     overrides: dict[str, Any] = json.loads(argv[0]) if argv else {}
     store = Store.open(Settings(**{k: v for k, v in overrides.items() if v is not None}))
     try:
-        write_snapshot(store, staged=lambda: print(STAGED, flush=True))
+        # this process runs nothing else: it may fork a worker per core it may use
+        workers = len(os.sched_getaffinity(0))
+        write_snapshot(store, staged=lambda: print(STAGED, flush=True), workers=workers)
     finally:
         store.close()
     return 0

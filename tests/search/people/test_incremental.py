@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks.people_directory import differences
 from ingest.pipeline import ingest
-from search.people import experts, snapshot
+from search.people import snapshot
+from search.people.attributed import Attributed
 from search.people.directory import Directory, build_directory, directory_for
 from search.people.experts import ProfileIndex, profile_index
 from search.people.people_file import load_people_config
@@ -181,14 +182,14 @@ def test_a_person_who_joins_has_only_the_documents_naming_them_attributed_again(
         )
         assert not ingest([late], store).failures
         read: list[str] = []
-        attributed = experts._Attributed.read
+        attributed = Attributed.read
 
-        def reading(self: Any, store: Store, doc_ids: list[str], total: int) -> None:
+        def reading(self: Any, store: Store, doc_ids: list[str], total: int, workers: int) -> None:
             read.extend(doc_ids)
-            attributed(self, store, doc_ids, total)
+            attributed(self, store, doc_ids, total, workers)
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(experts._Attributed, "read", reading)
+            patch.setattr(Attributed, "read", reading)
             after, index = build(store, before)
         assert differences((after, index), build(store)) == []
         assert "ngozi-okafor" in after.persons
