@@ -1,7 +1,8 @@
 """The ``watercooler`` command's entry point.
 
-For ``watercooler serve`` an embedded Chroma starts loading its vectors first (seconds at a
-million chunks, with Python's lock released), and the embedding model its ONNX session
+For ``watercooler serve`` Chroma starts loading its vectors first (seconds at a million
+chunks: an embedded store with Python's lock released, a Chroma server in its own process
+when it has just started), and the embedding model its ONNX session
 (half a second or more), and only then is the rest of the command line and the app imported
 (about two seconds), so that the three overlap.
 """

@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 # Ids or doc ids per Chroma delete call.
 BATCH = 500
 
-# The loads start_loading has started in this process, by store path and collection.
-_LOADING: dict[tuple[Path, str], threading.Thread] = {}
+# The loads start_loading has started in this process, by store path (or server address)
+# and collection.
+_LOADING: dict[tuple[Path | str, str], threading.Thread] = {}
 
 
 class VectorStoreUnavailable(RuntimeError):
@@ -60,25 +61,27 @@ def chroma_client(chroma_url: str | None, path: Path) -> Any:
 
 
 def start_loading(chroma_url: str | None, path: Path, collection: str) -> threading.Thread | None:
-    """Have an embedded Chroma load ``collection`` (its vector index and records) in a
-    thread, from now, rather than at the first search: at a million chunks that takes
-    seconds, mostly reading files, with Python's lock released, so a server starting up
-    goes on meanwhile and the first search waits only for what is left. Once per store and
-    collection in a process (a second call returns the first's thread). The client is made
-    here, before the thread starts: two threads making Chroma's first client of a path at
-    once break it. None for a Chroma server (it keeps its collections loaded) or where
-    there is no store yet."""
-    if chroma_url or not path.is_dir():
+    """Have Chroma load ``collection`` (its vector index and records) in a thread, from
+    now, rather than at the first search: at a million chunks that takes seconds, mostly
+    reading files, with Python's lock released (embedded) or in the server's own process,
+    so a server starting up goes on meanwhile and the first search waits only for what is
+    left. A Chroma server loads a collection when first asked for it, after each of its
+    own starts, so it is asked here too. Once per store and collection in a process (a
+    second call returns the first's thread). An embedded client is made here, before the
+    thread starts: two threads making Chroma's first client of a path at once break it.
+    None where there is no embedded store yet."""
+    if not chroma_url and not path.is_dir():
         return None
-    key = (path.resolve(), collection)
+    key = (chroma_url or path.resolve(), collection)
     if key in _LOADING:  # the command's entry point started it (api.launch)
         return _LOADING[key]
-    client = chroma_client(None, path)
+    client = chroma_client(None, path) if not chroma_url else None
 
     def load() -> None:
         try:
-            client.get_collection(collection).get(limit=1, include=[])
-        except Exception as exc:  # no such collection yet: the first search will say so
+            chroma = client if client is not None else chroma_client(chroma_url, path)
+            chroma.get_collection(collection).get(limit=1, include=[])
+        except Exception as exc:  # no such collection or server: the first search will say
             logger.info("vectors not loaded ahead: %s", exc)
 
     thread = _LOADING[key] = threading.Thread(target=load, name="vectors-load", daemon=True)

@@ -1,4 +1,5 @@
-"""Loading an embedded store's vectors ahead of the first search (``watercooler serve``)."""
+"""Loading the vectors ahead of the first search (``watercooler serve``), embedded or from a
+Chroma server."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from search.retrieval.retriever import Retriever
 from search.store.store import Store
-from search.store.vectors import start_loading
+from search.store.vectors import chroma_client, start_loading
+from tests.conftest import chroma_server, free_port
 
 
 def test_loading_ahead_finishes_and_searches_answer(
@@ -36,7 +38,37 @@ def test_a_missing_collection_is_left_to_the_first_search(
     assert "vectors not loaded ahead" in caplog.text
 
 
-def test_nothing_is_loaded_or_made_without_a_store_or_with_a_chroma_server(tmp_path: Path) -> None:
+def test_nothing_is_loaded_or_made_without_a_store(tmp_path: Path) -> None:
     assert start_loading(None, tmp_path / "nothing", "watercooler") is None
     assert not (tmp_path / "nothing").exists()
-    assert start_loading("http://127.0.0.1:9", tmp_path, "watercooler") is None
+
+
+def test_a_chroma_server_is_asked_for_the_collection_ahead(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="search.store.vectors")
+    with chroma_server(tmp_path / "data") as url:
+        collection = chroma_client(url, tmp_path).create_collection("loaded-ahead")
+        collection.add(ids=["a", "b"], embeddings=[[1.0, 0.0], [0.0, 1.0]])
+    with chroma_server(tmp_path / "data") as url:  # started again: nothing loaded
+        thread = start_loading(url, tmp_path / "unused", "loaded-ahead")
+        assert thread is not None
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        assert "not loaded ahead" not in caplog.text
+        assert start_loading(url, tmp_path / "unused", "loaded-ahead") is thread
+        missing = start_loading(url, tmp_path / "unused", "no-such-collection")
+        assert missing is not None
+        missing.join(timeout=60)
+        assert "vectors not loaded ahead" in caplog.text
+    assert not (tmp_path / "unused").exists()
+
+
+def test_an_unreachable_chroma_server_is_left_to_the_first_search(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="search.store.vectors")
+    thread = start_loading(f"http://127.0.0.1:{free_port()}", tmp_path, "watercooler")
+    assert thread is not None
+    thread.join(timeout=60)
+    assert "vectors not loaded ahead" in caplog.text
