@@ -14,7 +14,10 @@ for them.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
+import threading
+import time
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
@@ -35,6 +38,8 @@ from search.store.store import Store
 BATCH_CHUNKS = 2000
 # Fewer documents than this are read in one process: forking costs more than it saves.
 PARALLEL_DOCUMENTS = 1000
+# How often a worker checks that the builder that forked it is still there.
+PARENT_CHECK_SECONDS = 1.0
 
 
 @lru_cache(maxsize=200_000)
@@ -204,6 +209,19 @@ def _whole_documents(chunks: Iterable[ChunkRow], size: int) -> Iterator[list[Chu
         yield batch
 
 
+def _end_with(builder: int) -> None:
+    """Have this worker exit once ``builder`` has: a server stops its builder with SIGKILL,
+    which leaves the builder no time to stop its workers, and they would wait for batches
+    for ever."""
+
+    def watch() -> None:
+        while os.getppid() == builder:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="builder-watch", daemon=True).start()
+
+
 # The directory a forked worker attributes with (set in the builder before it forks).
 _FORKED: Directory | None = None
 
@@ -222,7 +240,9 @@ def _in_workers(
     _FORKED = directory
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_end_with, initargs=(os.getpid(),)
+        ) as pool:
             pending: deque[Future[Attributed]] = deque()
             for batch in batches:
                 pending.append(pool.submit(_attributed_in_worker, batch))
