@@ -898,8 +898,16 @@ def _saturated(idf: float, tf: str, mean_length: float) -> str:
     """SQL for a term's BM25 score in a chunk: ``idf`` times the field-weighted frequency
     ``tf`` (an SQL expression) saturated by ``K1`` and normalized by the chunk's length in
     lexemes (``lexemes``) against the mean (``B``)."""
-    norm = f"({K1 * (1 - B)!r} + {K1 * B / max(mean_length, 1.0)!r} * lexemes)"
-    return f"{idf!r} * {tf} * {K1 + 1} / ({tf} + {norm})"
+    norm = f"({_double(K1 * (1 - B))} + {_double(K1 * B / max(mean_length, 1.0))} * lexemes)"
+    return f"{_double(idf)} * {tf} * {_double(K1 + 1)} / ({tf} + {norm})"
+
+
+def _double(value: float) -> str:
+    """``value`` as a double precision literal. A literal with a decimal point is
+    ``numeric`` in PostgreSQL, and so was the arithmetic it takes part in (``0.3 + 0.02 *
+    lexemes``), once per posting scored: summing the scores of 60k postings took 53 ms
+    with numeric literals against 13-17 ms with these."""
+    return f"{value!r}::float8"
 
 
 def _holding_all(lexemes: list[str]) -> tuple[str, list[str]]:
