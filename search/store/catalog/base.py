@@ -834,12 +834,17 @@ class BaseCatalog:
 class CatalogCache(Generic[K, V]):
     """Values read from catalogs by key, per catalog: the least recently used beyond
     ``size`` forgotten, and all of a catalog's once its :meth:`~BaseCatalog.change_marker`
-    moves. Thread-safe; the values handed out are shared, so never change them."""
+    moves. Thread-safe; the values handed out are shared, so never change them. A key
+    being read by one thread is not read again by another meanwhile: that one waits for
+    it (a search counts its terms' postings in two threads at once). A thread waits only
+    after its own read, so reads that ask other caches cannot wait on each other in a
+    ring unless a read asks its own cache."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._cached: dict[str, tuple[Any, OrderedDict[K, V]]] = {}
+        self._reading: dict[tuple[str, Any, K], threading.Event] = {}
 
     def get(self, catalog: Any, keys: list[K], read: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
         """The values of ``keys`` (those ``read`` finds), the missing ones read."""
@@ -853,14 +858,29 @@ class CatalogCache(Generic[K, V]):
             found = {k: values[k] for k in keys if k in values}
             for key in found:
                 values.move_to_end(key)
-        missing = [k for k in keys if k not in found]
-        if missing:
-            fresh = read(missing)
+            missing = list(dict.fromkeys(k for k in keys if k not in found))
+            theirs = {k: e for k in missing if (e := self._reading.get((name, marker, k)))}
+            mine = [k for k in missing if k not in theirs]
+            for key in mine:
+                self._reading[name, marker, key] = threading.Event()
+        try:
+            fresh = read(mine) if mine else {}
             with self._lock:
                 values.update(fresh)
                 while len(values) > self.size:
                     values.popitem(last=False)
-            found.update(fresh)
+        finally:
+            with self._lock:
+                for key in mine:
+                    self._reading.pop((name, marker, key)).set()
+        found.update(fresh)
+        for event in theirs.values():
+            event.wait()
+        with self._lock:
+            found.update({k: values[k] for k in theirs if k in values})
+        unread = [k for k in theirs if k not in found]  # forgotten, or that read failed
+        if unread:
+            found.update(read(unread))
         return found
 
 

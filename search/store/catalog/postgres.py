@@ -90,7 +90,7 @@ K1, B = 1.2, 0.75
 # ts_rank_cd's weights for {D, C, B, A}: text, people, heading, title (at most 1 each, so
 # a quarter of FTS5's 1, 1, 2, 4; scores are multiplied back by 4).
 WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'"
-# Terms whose tsquery is remembered (the cache is emptied when it grows past this).
+# Terms whose tsquery is remembered (the least recently used forgotten past this).
 QUERY_CACHE = 10_000
 # Chunk count and mean length (in lexemes) that BM25 reads are refreshed this often.
 STATS_SECONDS = 30.0
@@ -412,7 +412,6 @@ class PostgresCatalog(BaseCatalog):
         self._connections_lock = threading.Lock()
         self._stats: tuple[float, int, float] | None = None
         self._refreshing = threading.Lock()
-        self._queries: dict[str, str] = {}
         try:
             self.migrated_from = self._migrate()
         except BaseException:
@@ -604,19 +603,16 @@ class PostgresCatalog(BaseCatalog):
     def _tsqueries(self, terms: list[str]) -> list[str]:
         """Each term as a tsquery (a phrase when it has several words; '' for stop words
         alone), in one round trip for the terms not seen before."""
-        found = {t: q for t in set(terms) if (q := self._queries.get(t)) is not None}
-        new = sorted(set(terms) - found.keys())
-        if new:
+
+        def read(new: list[str]) -> dict[str, str]:
             rows = self._db.execute(
                 f"SELECT t, phraseto_tsquery('english', {words('t')})::text "
                 "FROM unnest(?::text[]) AS t",
                 (new,),
-            ).fetchall()
-            fresh = {r[0]: r[1] for r in rows}
-            if len(self._queries) > QUERY_CACHE:
-                self._queries.clear()
-            self._queries.update(fresh)
-            found.update(fresh)
+            )
+            return {r[0]: r[1] for r in rows}
+
+        found = _TSQUERIES.get(self, list(dict.fromkeys(terms)), read)
         return [found[t] for t in terms]
 
     def _counts(self, queries: list[str], cap: int | None = None) -> list[int]:
@@ -862,8 +858,11 @@ class PostgresCatalog(BaseCatalog):
         D of the tsvector; see :meth:`_in_a_row`): counting it in every matching row took
         378 ms for ``field-sync`` at 320k chunks, against 48 ms for its words together."""
         queries = self._tsqueries(phrases)  # '': stop words
-        found = sorted({q for q in queries if q})
-        counts = dict(zip(found, self._counts(found, base.POSTING_BUDGET), strict=True))
+        # counted as the keyword leg counts them (once for both: see _cached_postings)
+        postings = self._cached_postings(phrases)
+        pairs = zip(phrases, queries, strict=True)
+        counts = {q: min(postings[p], base.POSTING_BUDGET) for p, q in pairs if q}
+        found = sorted(counts)
         common = [
             q for q in found if counts[q] >= base.POSTING_BUDGET and _phrase_lexemes(q) is not None
         ]
@@ -992,6 +991,8 @@ def _tf() -> str:
     return f"4 * ts_rank_cd({WEIGHTS}, c.fts, ?::tsquery, 0)"
 
 
+# Each term's tsquery (see PostgresCatalog._tsqueries).
+_TSQUERIES: base.CatalogCache[str, str] = base.CatalogCache(QUERY_CACHE)
 # How many chunks hold each phrase in a row (see PostgresCatalog._in_a_row).
 _IN_A_ROW: base.CatalogCache[tuple[bool, str], int] = base.CatalogCache(4096)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")

@@ -329,9 +329,15 @@ class Catalog(BaseCatalog):
         chunks), a longer one in the text."""
         counts: dict[str, int] = {}
         span: tuple[int, int] | None = None
+        # a word is counted as the keyword leg counts it (once for both: _cached_postings)
+        words = self._cached_postings([p for p in phrases if _ONE_TOKEN.fullmatch(p)])
         for phrase in phrases:
-            match = _quoted(phrase) if _ONE_TOKEN.fullmatch(phrase) else "text : " + _quoted(phrase)
-            counts[phrase] = self._matches(match, base.POSTING_BUDGET)
+            if phrase in words:
+                match = _quoted(phrase)
+                counts[phrase] = min(words[phrase], base.POSTING_BUDGET)
+            else:
+                match = "text : " + _quoted(phrase)
+                counts[phrase] = self._matches(match, base.POSTING_BUDGET)
             if counts[phrase] >= base.POSTING_BUDGET:
                 span = span or self._rowid_span()
                 windows = base.sample_windows(span)

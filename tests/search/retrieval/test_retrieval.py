@@ -224,6 +224,30 @@ def test_a_one_word_phrase_is_counted_in_every_field_as_the_keyword_leg_counts_i
     assert counts["release"] == 48
 
 
+def test_words_counted_for_the_keyword_leg_are_not_counted_again_for_their_weights(
+    sample_stores: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search counts its words' postings for the keyword leg's budget and for the
+    passages' term weights: once, in both catalogs."""
+    catalog = sample_stores.catalog
+    words = ["release", "tollgate", "pricing"]
+    monkeypatch.setattr(catalog_base, "_PHRASES", catalog_base.CatalogCache(4096))
+    monkeypatch.setattr(catalog_base, "_POSTINGS", catalog_base.CatalogCache(4096))
+    assert catalog.keyword_search(words, 20, Filters())
+    counting = "_counts" if hasattr(catalog, "_counts") else "_matches"  # PostgreSQL, SQLite
+    counted: list[object] = []
+    count = getattr(catalog, counting)
+
+    def spy(*args: object) -> object:
+        counted.append(args)
+        return count(*args)
+
+    monkeypatch.setattr(catalog, counting, spy)
+    counts = catalog.phrase_chunk_counts(words)
+    assert counted == []
+    assert counts == {w: catalog._postings(w) for w in words}
+
+
 def test_filters_combine_channel_source_and_dates(sample_stores: Store) -> None:
     filters = Filters(sources=("slack",), channels=("#release",), since=1.74e9, until=1.76e9)
     hits = Retriever(sample_stores).search("launch date", k=10, filters=filters)
