@@ -410,7 +410,7 @@ class PostgresCatalog(BaseCatalog):
         self._local = threading.local()
         self._connections: list[Connection] = []
         self._connections_lock = threading.Lock()
-        self._stats: tuple[float, int, float] | None = None
+        self._stats: tuple[float, tuple[Any, ...], int, float] | None = None
         self._refreshing = threading.Lock()
         try:
             self.migrated_from = self._migrate()
@@ -648,22 +648,30 @@ class PostgresCatalog(BaseCatalog):
         return dict(zip(terms, counts, strict=True))
 
     def _collection_stats(self) -> tuple[int, float]:
-        """(chunks, mean lexemes per chunk): read at the first search, then read again in
-        the background once :data:`STATS_SECONDS` old, the last ones serving meanwhile.
-        Reading them scans every chunk's tsvector: at a million chunks 0.85-0.92 s with a
-        cold page cache, which one search in every 30 s waited for."""
+        """(chunks, mean lexemes per chunk): read at the first search, then, once the
+        catalog has changed and they are :data:`STATS_SECONDS` old, read again in the
+        background, the last ones serving meanwhile. Reading them scans every chunk's
+        tsvector: at a million chunks 0.85-0.92 s with a cold page cache, which one search
+        in every 30 s waited for; and a server nobody writes to scanned on for nothing."""
         stats = self._stats
+        marker = self.change_marker()
         if stats is None:
-            stats = self._stats = (time.monotonic(), *_read_stats(self._db))
-        elif time.monotonic() - stats[0] > STATS_SECONDS and self._refreshing.acquire(False):
-            threading.Thread(target=self._refresh_stats, name="bm25-stats", daemon=True).start()
-        return stats[1], stats[2]
+            stats = self._stats = (time.monotonic(), marker, *_read_stats(self._db))
+        elif (
+            stats[1] != marker
+            and time.monotonic() - stats[0] > STATS_SECONDS
+            and self._refreshing.acquire(False)
+        ):
+            threading.Thread(
+                target=self._refresh_stats, args=(marker,), name="bm25-stats", daemon=True
+            ).start()
+        return stats[2], stats[3]
 
-    def _refresh_stats(self) -> None:
+    def _refresh_stats(self, marker: tuple[Any, ...]) -> None:
         try:
             db = self._connect()
             try:
-                self._stats = (time.monotonic(), *_read_stats(db))
+                self._stats = (time.monotonic(), marker, *_read_stats(db))
             finally:
                 db.close()
         except (psycopg.Error, CatalogUnavailable):

@@ -410,6 +410,29 @@ def test_stale_bm25_statistics_are_read_again_in_the_background(
     catalog.close()
 
 
+def test_bm25_statistics_are_not_read_again_while_the_catalog_is_unchanged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading them scans every chunk: a server nobody writes to keeps the ones it has."""
+    catalog = PostgresCatalog(database_url)
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
+    catalog._collection_stats()
+    monkeypatch.setattr(postgres, "STATS_SECONDS", 0.0)
+    reads: list[object] = []
+    monkeypatch.setattr(postgres, "_read_stats", lambda db: reads.append(db) or (1, 2.0))
+    for _ in range(3):
+        catalog._collection_stats()
+    time.sleep(0.3)
+    assert reads == []
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Moon rock."])], set())
+    catalog._collection_stats()
+    deadline = time.monotonic() + 10
+    while not reads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(reads) == 1
+    catalog.close()
+
+
 def test_bm25_from_postings_ranks_as_ts_rank_cd_did(database_url: str) -> None:
     catalog = PostgresCatalog(database_url)
     docs = [
