@@ -21,7 +21,7 @@ def main() -> None:
 
 
 def _load_ahead() -> None:
-    from search.store import embeddings, vectors
+    from search.store import vectors
     from search.store.settings import Settings
 
     try:
@@ -30,4 +30,6 @@ def _load_ahead() -> None:
     except ValueError:  # a bad setting: the command itself reports it, naming the variable
         return
     vectors.start_loading(settings.chroma_url, settings.chroma_path, settings.collection)
+    from search.store import embeddings
+
     embeddings.start_loading(model_path)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,12 @@ class VectorChunk:
 
 
 def chroma_client(chroma_url: str | None, path: Path) -> Any:
-    """A Chroma client: the server at ``chroma_url`` or an embedded store at ``path``."""
+    """A Chroma client: the server at ``chroma_url`` or an embedded store at ``path``.
+    chromadb is imported here, not with this module (most of a second): a server
+    starting up asks a Chroma server for its collection before (:func:`start_loading`)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     settings = ChromaSettings(anonymized_telemetry=False)
     if not chroma_url:
         path.mkdir(parents=True, exist_ok=True)
@@ -66,10 +71,12 @@ def start_loading(chroma_url: str | None, path: Path, collection: str) -> thread
     reading files, with Python's lock released (embedded) or in the server's own process,
     so a server starting up goes on meanwhile and the first search waits only for what is
     left. A Chroma server loads a collection when first asked for it, after each of its
-    own starts, so it is asked here too. Once per store and collection in a process (a
-    second call returns the first's thread). An embedded client is made here, before the
-    thread starts: two threads making Chroma's first client of a path at once break it.
-    None where there is no embedded store yet."""
+    own starts, so it is asked here too, over its HTTP API with the standard library
+    (:func:`ask_to_load`: importing chromadb first would ask most of a second later).
+    Once per store and collection in a process (a second call returns the first's
+    thread). An embedded client is made here, before the thread starts: two threads making
+    Chroma's first client of a path at once break it. None where there is no embedded store
+    yet."""
     if not chroma_url and not path.is_dir():
         return None
     key = (chroma_url or path.resolve(), collection)
@@ -79,14 +86,45 @@ def start_loading(chroma_url: str | None, path: Path, collection: str) -> thread
 
     def load() -> None:
         try:
-            chroma = client if client is not None else chroma_client(chroma_url, path)
-            chroma.get_collection(collection).get(limit=1, include=[])
+            if client is not None:
+                client.get_collection(collection).get(limit=1, include=[])
+            else:
+                ask_to_load(chroma_url or "", collection)
         except Exception as exc:  # no such collection or server: the first search will say
             logger.info("vectors not loaded ahead: %s", exc)
 
     thread = _LOADING[key] = threading.Thread(target=load, name="vectors-load", daemon=True)
     thread.start()
     return thread
+
+
+# Where a Chroma server keeps the collections our clients make (chromadb's defaults).
+TENANT, DATABASE = "default_tenant", "default_database"
+
+
+def ask_to_load(chroma_url: str, collection: str, timeout: float = 120.0) -> None:
+    """Ask the Chroma server at ``chroma_url`` for one record of ``collection`` (which has
+    it load the collection), as ``get_collection(collection).get(limit=1)`` would."""
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    server = kind(url.hostname or "", url.port, timeout=timeout)
+    root = f"{url.path.rstrip('/')}/api/v2/tenants/{TENANT}/databases/{DATABASE}/collections"
+    try:
+        found = _asked(server, "GET", f"{root}/{quote(collection, safe='')}")
+        body = {"limit": 1, "include": []}
+        _asked(server, "POST", f"{root}/{quote(str(found['id']), safe='')}/get", body)
+    finally:
+        server.close()
+
+
+def _asked(server: http.client.HTTPConnection, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body)
+    server.request(method, path, data, {"Content-Type": "application/json"})
+    reply = server.getresponse()
+    text = reply.read()
+    if reply.status != 200:
+        raise OSError(f"{method} {path}: {reply.status} {text[:200]!r}")
+    return json.loads(text)
 
 
 class Vectors:
