@@ -92,7 +92,8 @@ K1, B = 1.2, 0.75
 WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'"
 # Terms whose tsquery is remembered (the least recently used forgotten past this).
 QUERY_CACHE = 10_000
-# Chunk count and mean length (in lexemes) that BM25 reads are refreshed this often.
+# Chunk count and mean length (in lexemes) that BM25 reads are refreshed at most this often
+# (and only once the catalog has changed).
 STATS_SECONDS = 30.0
 # What :meth:`PostgresCatalog.maintain` vacuums, and when: once this share of the postings
 # (and at least this many) were written or deleted since the last vacuum.
