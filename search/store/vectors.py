@@ -106,8 +106,10 @@ def ask_to_load(chroma_url: str, collection: str, timeout: float = 120.0) -> Non
     """Ask the Chroma server at ``chroma_url`` for one record of ``collection`` (which has
     it load the collection), as ``get_collection(collection).get(limit=1)`` would."""
     url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    if not url.hostname:
+        raise ValueError(f"WATERCOOLER_CHROMA_URL: cannot read a host from {chroma_url!r}")
     kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    server = kind(url.hostname or "", url.port, timeout=timeout)
+    server = kind(url.hostname, url.port, timeout=timeout)
     root = f"{url.path.rstrip('/')}/api/v2/tenants/{TENANT}/databases/{DATABASE}/collections"
     try:
         found = _asked(server, "GET", f"{root}/{quote(collection, safe='')}")
