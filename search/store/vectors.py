@@ -51,18 +51,23 @@ def chroma_client(chroma_url: str | None, path: Path) -> Any:
     if not chroma_url:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
-    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-    if not url.hostname:
-        raise ValueError(f"WATERCOOLER_CHROMA_URL: cannot read a host from {chroma_url!r}")
-    port = url.port or (443 if url.scheme == "https" else 8000)
+    host, port, ssl = server_address(chroma_url)
     try:
-        return chromadb.HttpClient(
-            host=url.hostname, port=port, ssl=url.scheme == "https", settings=settings
-        )
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
     except Exception as exc:  # chromadb raises ValueError or httpx errors
         raise VectorStoreUnavailable(
             f"WATERCOOLER_CHROMA_URL: no Chroma server answers at {chroma_url} ({exc})"
         ) from exc
+
+
+def server_address(chroma_url: str) -> tuple[str, int, bool]:
+    """(host, port, whether TLS) of the Chroma server at ``chroma_url`` (``host:port`` or a
+    URL; port 8000 unless given, Chroma's own, or 443 for https)."""
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    if not url.hostname:
+        raise ValueError(f"WATERCOOLER_CHROMA_URL: cannot read a host from {chroma_url!r}")
+    ssl = url.scheme == "https"
+    return url.hostname, url.port or (443 if ssl else 8000), ssl
 
 
 def start_loading(chroma_url: str | None, path: Path, collection: str) -> threading.Thread | None:
@@ -105,12 +110,10 @@ TENANT, DATABASE = "default_tenant", "default_database"
 def ask_to_load(chroma_url: str, collection: str, timeout: float = 120.0) -> None:
     """Ask the Chroma server at ``chroma_url`` for one record of ``collection`` (which has
     it load the collection), as ``get_collection(collection).get(limit=1)`` would."""
-    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-    if not url.hostname:
-        raise ValueError(f"WATERCOOLER_CHROMA_URL: cannot read a host from {chroma_url!r}")
-    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    server = kind(url.hostname, url.port, timeout=timeout)
-    root = f"{url.path.rstrip('/')}/api/v2/tenants/{TENANT}/databases/{DATABASE}/collections"
+    host, port, ssl = server_address(chroma_url)
+    kind = http.client.HTTPSConnection if ssl else http.client.HTTPConnection
+    server = kind(host, port, timeout=timeout)
+    root = f"/api/v2/tenants/{TENANT}/databases/{DATABASE}/collections"
     try:
         found = _asked(server, "GET", f"{root}/{quote(collection, safe='')}")
         body = {"limit": 1, "include": []}

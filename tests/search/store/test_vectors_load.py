@@ -10,7 +10,7 @@ import pytest
 
 from search.retrieval.retriever import Retriever
 from search.store.store import Store
-from search.store.vectors import chroma_client, start_loading
+from search.store.vectors import chroma_client, server_address, start_loading
 from tests.conftest import chroma_server, free_port
 
 
@@ -72,3 +72,13 @@ def test_an_unreachable_chroma_server_is_left_to_the_first_search(
     assert thread is not None
     thread.join(timeout=60)
     assert "vectors not loaded ahead" in caplog.text
+
+
+def test_the_chroma_server_is_asked_where_its_client_would_connect() -> None:
+    """Loading ahead and the client read WATERCOOLER_CHROMA_URL alike: Chroma's port 8000
+    unless one is given, 443 for https."""
+    assert server_address("http://chroma") == ("chroma", 8000, False)
+    assert server_address("chroma:9000") == ("chroma", 9000, False)
+    assert server_address("https://vectors.example") == ("vectors.example", 443, True)
+    with pytest.raises(ValueError, match="WATERCOOLER_CHROMA_URL"):
+        server_address("http://:9")
