@@ -25,6 +25,7 @@ from api.routes import (
 )
 from api.routes.page import mount_page
 from ingest.connectors.schedule import Scheduler
+from search.collector import settle
 from search.people.snapshot import warm_in_background
 from search.retrieval.retriever import Retriever
 from search.store.lock import serving
@@ -65,6 +66,7 @@ def create_app(
                 # The people directory takes seconds to build on a large store: do it now,
                 # in a child process, rather than on the first /experts or /people request.
                 warmer = warm_in_background(store)
+                settle()  # what start loaded lives on: the collector's passes skip it
             scheduler = Scheduler(store).start() if sync_sources else None
             try:
                 yield

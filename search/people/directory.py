@@ -87,6 +87,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from search.collector import settle
 from search.people.identities import (
     PARTICLES,
     Identity,
@@ -1445,6 +1446,7 @@ def remember(
     """Cache a directory built elsewhere (a warm-start snapshot) for ``key``."""
     with _CACHE_LOCK:
         _CACHE[f"{catalog.path}|{people_file}"] = (key, found)
+        settle()
 
 
 def defer(
@@ -1471,10 +1473,14 @@ def directory_for(catalog: Catalog, people_file: Path | None) -> Directory:
             _CACHE[name] = loaded
         cached = _CACHE.get(name)
         if cached is not None and cached[0] == key:
+            if loaded is not None:
+                settle()
             return cached[1]
         previous = cached[1] if cached is not None else None  # updated, not built anew
         directory = build_directory(catalog, load_people_config(people_file), previous)
         _CACHE[name] = (key, directory)
+        del previous, cached, loaded  # what it replaced is garbage now: settle frees it
+        settle()
         return directory
 
 

@@ -174,10 +174,10 @@ def _body(saved: Any) -> Any:
         at += length
     # Every object unpickled lives on: the collector's passes over them while they are made
     # (some 100k documents' facts at a million chunks) would find nothing, and took more
-    # than half of the load at 100k chunks (0.24 s against 0.11 s without). Once they are
-    # made, one full pass moves them all to the oldest generation, here, in the load:
-    # left young, the collector's next passes walked them as they aged, one generation
-    # at a time (at a million chunks, 0.84M objects, 300-350 ms each), in the next searches.
+    # than half of the load at 100k chunks (0.24 s against 0.11 s without). Once the
+    # directory is cached, they are set aside from its passes (search.collector.settle):
+    # left young, its next passes walked them as they aged, one generation at a time (at a
+    # million chunks, 0.84M objects, 300-350 ms each), in the next searches.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -185,7 +185,6 @@ def _body(saved: Any) -> Any:
     finally:
         if collecting:
             gc.enable()
-            gc.collect()
 
 
 def _saved(store: Store) -> Directory | None:
