@@ -51,18 +51,25 @@ def test_an_embedded_server_searches_without_importing_llama_index_or_postgres(
     assert report["loaded"] == []
 
 
-# `watercooler serve` through its entry point, recording whether the vectors were loading
-# by the time the command line (and with it the app) began to be imported.
+# `watercooler serve` through its entry point, recording whether the vectors and the model
+# had started loading by the time the command line (and with it the app) began to be imported.
 SERVE_ENTRY = """
 import json, sys, threading
 import search.store.vectors as vectors
+
+started = ["MainThread"]  # threads started so far (a load may be over before the import)
+start = threading.Thread.start
+def recording_start(thread):
+    started.append(thread.name)
+    start(thread)
+threading.Thread.start = recording_start
 
 class Watch:
     seen = None
     def find_spec(self, name, path=None, target=None):
         if name == "api.cli" and Watch.seen is None:
             Watch.seen = {"loading": [str(p) for p, _ in vectors._LOADING],
-                          "threads": [t.name for t in threading.enumerate()]}
+                          "threads": list(started)}
 
 sys.meta_path.insert(0, Watch())
 sys.argv = ["watercooler", *sys.argv[1:]]
