@@ -117,6 +117,8 @@ PHRASE_DEEPEST = 4
 # A phrase's chunks for its IDF: those holding its words, times the share of them holding
 # it in a row in this many of them (all when fewer), checked in their tsvectors.
 PHRASE_SAMPLE = 200
+# Counting a term's chunks stops here: past the budget, how many more does not matter.
+BUDGET_CAP = base.POSTING_BUDGET + 1
 
 
 # A lexeme's field-weighted frequency in a chunk, from ``unnest(fts)``'s weights (one per
@@ -616,36 +618,59 @@ class PostgresCatalog(BaseCatalog):
         found = _TSQUERIES.get(self, list(dict.fromkeys(terms)), read)
         return [found[t] for t in terms]
 
-    def _counts(self, queries: list[str], cap: int | None = None) -> list[int]:
-        """How many chunks match each tsquery (up to ``cap``), in one round trip. A phrase
-        counts the chunks holding all its words, in a row or not (from the postings' index,
-        see :func:`_holding_all`): what scoring it reads, which the budget bounds (its IDF
-        is from those holding it in a row: :meth:`_in_a_row`)."""
-        limit = "" if cap is None else f" LIMIT {int(cap)}"
+    def _counts(self, queries: list[str]) -> list[int]:
+        """How many chunks match each tsquery, up to just past the budget, in one round trip.
+        A phrase counts the chunks holding all its words, in a row or not (see
+        :meth:`_holding`): what scoring it reads, which the budget bounds (its IDF is from
+        those holding it in a row: :meth:`_in_a_row`)."""
         found = sorted({q for q in queries if q})
-        if not found:
-            return [0] * len(queries)
-        columns, params = [], []
-        for query in found:
-            lexemes = _phrase_lexemes(query)
-            if lexemes is not None:  # from the postings' index alone
-                holding, holding_params = _holding_all(lexemes)
-                columns.append(f"{holding}{limit}")
-                params += holding_params
-            else:
-                columns.append(f"SELECT 1 FROM chunks WHERE fts @@ ?::tsquery{limit}")
-                params.append(query)
-        listed = ", ".join(f"(SELECT count(*) FROM ({c}) m)" for c in columns)
-        row = self._db.execute(f"SELECT {listed}", params).fetchone()
-        counts = dict(zip(found, row, strict=True))
+        holding = self._holding([q for q in found if _is_phrase(q)])
+        counts = {q: h.count for q, h in holding.items()}
+        others = [q for q in found if q not in counts]
+        if others:
+            columns, params = [], []
+            for query in others:
+                lexemes = _phrase_lexemes(query)
+                if lexemes is not None:  # a word: from the postings' index alone
+                    sql, sql_params = _holding_all(lexemes)
+                else:
+                    sql, sql_params = "SELECT 1 FROM chunks WHERE fts @@ ?::tsquery", [query]
+                columns.append(f"{sql} LIMIT {BUDGET_CAP}")
+                params += sql_params
+            listed = ", ".join(f"(SELECT count(*) FROM ({c}) m)" for c in columns)
+            row = self._db.execute(f"SELECT {listed}", params).fetchone()
+            counts.update(zip(others, row, strict=True))
         return [int(counts[q]) if q else 0 for q in queries]
 
+    def _holding(self, queries: list[str]) -> dict[str, Holding]:
+        """The chunks holding all the words of each of these phrase tsqueries (see
+        :func:`_holding_all`), read once until the catalog changes: up to just past the
+        budget, and, within it, their rows, which scoring and the in-a-row sample read
+        again. At a million chunks, joining the postings of the five words of
+        ``work_orders_external_ref_key`` (15k chunks) took 60-80 ms; a first search with it
+        joined them three times (counting, sampling, scoring) and every later one once."""
+
+        def read(keys: list[str]) -> dict[str, Holding]:
+            found = {}
+            for query in keys:
+                sql, params = _holding_all(_phrase_lexemes(query) or [])
+                count, rowids, tfs, lengths = self._db.execute(
+                    "SELECT count(*), array_agg(rowid)::text, array_agg(tf)::text, "
+                    f"array_agg(lexemes)::text FROM ({sql} LIMIT {BUDGET_CAP}) h",
+                    params,
+                ).fetchone()
+                within = 0 < count <= base.POSTING_BUDGET
+                found[query] = Holding(count, (rowids, tfs, lengths) if within else None)
+            return found
+
+        return _HOLDING.get(self, list(dict.fromkeys(queries)), read)
+
     def _postings(self, term: str) -> int:
-        return self._counts(self._tsqueries([term]), base.POSTING_BUDGET + 1)[0]
+        return self._counts(self._tsqueries([term]))[0]
 
     def _postings_of(self, terms: list[str]) -> dict[str, int]:
         """Each term's postings, in one round trip."""
-        counts = self._counts(self._tsqueries(terms), base.POSTING_BUDGET + 1)
+        counts = self._counts(self._tsqueries(terms))
         return dict(zip(terms, counts, strict=True))
 
     def _collection_stats(self) -> tuple[int, float]:
@@ -783,6 +808,8 @@ class PostgresCatalog(BaseCatalog):
                 if holding[query] > base.POSTING_BUDGET:
                     parts, params = _holding_in(lexemes, base.sample_windows(self._rowid_span()))
                     sql = " UNION ALL ".join(parts)
+                elif (rows := self._holding([query])[query].rows) is not None:
+                    sql, params = "SELECT unnest(?::bigint[]) AS rowid", [rows[0]]
                 else:
                     sql, params = _holding_all(lexemes)
                 checked, found = self._db.execute(
@@ -852,7 +879,15 @@ class PostgresCatalog(BaseCatalog):
                 )
                 params.append(lexemes[0])
             else:
-                together, together_params = _holding_all(lexemes)
+                rows = self._holding([query])[query].rows
+                if rows is not None:
+                    together = (
+                        "SELECT * FROM unnest(?::bigint[], ?::real[], ?::integer[]) "
+                        "AS u(rowid, tf, lexemes)"
+                    )
+                    together_params = list(rows)
+                else:
+                    together, together_params = _holding_all(lexemes)
                 legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({together}) h")
                 params += together_params
                 phrases.append(Phrase(query, idf, mean_length))
@@ -891,6 +926,15 @@ class PostgresCatalog(BaseCatalog):
         longer = {q: counts[q] for q in found if _is_phrase(q)}
         counts.update(self._in_a_row(longer, text=True))
         return {p: counts[q] if q else 0 for p, q in zip(phrases, queries, strict=True)}
+
+
+class Holding(NamedTuple):
+    """The chunks holding every word of a term (see :meth:`PostgresCatalog._holding`):
+    how many, up to just past the budget, and, within it, their rowids, least frequencies
+    and lengths in lexemes, as PostgreSQL array literals (passed back as they are)."""
+
+    count: int
+    rows: tuple[str, str, str] | None
 
 
 class Phrase(NamedTuple):
@@ -1004,6 +1048,9 @@ def _tf() -> str:
 _TSQUERIES: base.CatalogCache[str, str] = base.CatalogCache(QUERY_CACHE)
 # How many chunks hold each phrase in a row (see PostgresCatalog._in_a_row).
 _IN_A_ROW: base.CatalogCache[tuple[bool, str], int] = base.CatalogCache(4096)
+# The chunks holding each term's words (see PostgresCatalog._holding): at most about 0.5 MB
+# each, at the budget.
+_HOLDING: base.CatalogCache[str, Holding] = base.CatalogCache(128)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 _SINGLE = re.compile(r"'((?:[^'\\]|'')*)'")
 
