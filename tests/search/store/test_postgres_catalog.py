@@ -391,46 +391,68 @@ def test_a_version_2_catalog_gets_the_filter_columns_indexes_on_opening(
     reopened.close()
 
 
-def test_stale_bm25_statistics_are_read_again_in_the_background(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def table_stats(catalog: PostgresCatalog) -> tuple[int, float]:
+    """The chunk count and mean length in lexemes, read from every chunk's tsvector."""
+    row = catalog._db.execute("SELECT count(*), avg(length(fts)) FROM chunks").fetchone()
+    return int(row[0]), float(row[1] or 0.0)
+
+
+def test_bm25_statistics_follow_every_write_and_removal_exactly(database_url: str) -> None:
+    # read from every chunk's tsvector, they cost a server's first search a scan of the
+    # whole table: 0.5-1 s at a million chunks, seconds more with a cold page cache
     catalog = PostgresCatalog(database_url)
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
-    first = catalog._collection_stats()
+    assert catalog._collection_stats() == table_stats(catalog)
     long = " ".join(f"word{i}" for i in range(300))
-    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", [long])], set())
-    assert catalog._collection_stats() == first  # not stale yet
-    monkeypatch.setattr(postgres, "STATS_SECONDS", 0.0)
-    assert catalog._collection_stats() == first  # stale: the search does not wait
-    deadline = time.monotonic() + 10
-    while catalog._collection_stats() == first and time.monotonic() < deadline:
-        time.sleep(0.05)
-    total, mean = catalog._collection_stats()
-    assert total == 2 and mean > first[1]
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", [long, "Moon."])], set())
+    assert catalog._collection_stats() == pytest.approx(table_stats(catalog))
+    # a changed document replaces its chunks; a forgotten source takes its chunks along
+    catalog.write_source("/org/a.rst", "rst", "h2", None, [memo("a", ["Dust, rock."])], set())
+    catalog.forget("/org/b.rst")
+    assert catalog._collection_stats() == pytest.approx(table_stats(catalog))
+    assert catalog.chunk_total() == table_stats(catalog)[0] == 1
+    rows = catalog._db.execute("SELECT count(*) FROM chunk_stats").fetchone()[0]
+    assert rows > 1
+    catalog.maintain()  # folded into one row, summing to the same
+    assert catalog._db.execute("SELECT count(*) FROM chunk_stats").fetchone()[0] == 1
+    catalog.write_source("/org/c.rst", "rst", "h1", None, [memo("c", ["Moon rock dust."])], set())
+    assert catalog._collection_stats() == pytest.approx(table_stats(catalog))
     catalog.close()
 
 
-def test_bm25_statistics_are_not_read_again_while_the_catalog_is_unchanged(
+def test_bm25_statistics_are_read_once_while_the_catalog_is_unchanged(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Reading them scans every chunk: a server nobody writes to keeps the ones it has."""
     catalog = PostgresCatalog(database_url)
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."])], set())
-    catalog._collection_stats()
-    monkeypatch.setattr(postgres, "STATS_SECONDS", 0.0)
     reads: list[object] = []
-    monkeypatch.setattr(postgres, "_read_stats", lambda db: reads.append(db) or (1, 2.0))
+    read = postgres._read_stats
+    monkeypatch.setattr(postgres, "_read_stats", lambda db: reads.append(db) or read(db))
     for _ in range(3):
-        catalog._collection_stats()
-    time.sleep(0.3)
-    assert reads == []
-    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Moon rock."])], set())
-    catalog._collection_stats()
-    deadline = time.monotonic() + 10
-    while not reads and time.monotonic() < deadline:
-        time.sleep(0.05)
+        assert catalog._collection_stats() == table_stats(catalog)
     assert len(reads) == 1
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Moon rock."])], set())
+    assert catalog._collection_stats() == table_stats(catalog)
+    assert len(reads) == 2
     catalog.close()
+
+
+def test_a_version_3_catalog_gets_its_bm25_statistics_on_opening(database_url: str) -> None:
+    catalog = PostgresCatalog(database_url)
+    texts = ["Lunar dust.", "Moon rock and lunar dust."]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    expected = table_stats(catalog)
+    # what version 3 had: no statistics kept
+    catalog._db.execute("DROP TABLE chunk_stats")
+    catalog.set_meta({"schema_version": "3"})
+    catalog.close()
+
+    reopened = PostgresCatalog(database_url)
+    assert reopened.migrated_from == 3
+    assert reopened._collection_stats() == pytest.approx(expected)
+    reopened.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Rock."])], set())
+    assert reopened._collection_stats() == pytest.approx(table_stats(reopened))
+    reopened.close()
 
 
 def test_bm25_from_postings_ranks_as_ts_rank_cd_did(database_url: str) -> None:
