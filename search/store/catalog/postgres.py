@@ -69,6 +69,7 @@ from typing import Any, NamedTuple
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 
 from search.store.catalog import base
 from search.store.catalog.base import BaseCatalog, filter_sql
@@ -673,17 +674,29 @@ class PostgresCatalog(BaseCatalog):
         budget, and, within it, their rows, which scoring and the in-a-row sample read
         again. At a million chunks, joining the postings of the five words of
         ``work_orders_external_ref_key`` (15k chunks) took 60-80 ms; a first search with it
-        joined them three times (counting, sampling, scoring) and every later one once."""
+        joined them three times (counting, sampling, scoring) and every later one once.
+
+        The postings are merged (each word's are in rowid order in the index). The planner
+        expects few chunks to hold every word (it takes the words as independent) and
+        probed one word's postings for each chunk holding another instead: 69-90 ms for that
+        phrase at a million chunks against 37-45 merged; for seven other phrases of the
+        labelled queries merging took as long or less (5-23 ms)."""
 
         def read(keys: list[str]) -> dict[str, Holding]:
             found = {}
             for query in keys:
                 sql, params = _holding_all(_phrase_lexemes(query) or [])
-                count, rowids, tfs, lengths = self._db.execute(
-                    "SELECT count(*), array_agg(rowid)::text, array_agg(tf)::text, "
-                    f"array_agg(lexemes)::text FROM ({sql} LIMIT {BUDGET_CAP}) h",
-                    params,
-                ).fetchone()
+                # (settings of its own transaction only, not of one it would be inside)
+                own = self._db.connection.info.transaction_status == TransactionStatus.IDLE
+                with self.transaction() as db:
+                    if own:
+                        db.execute("SET LOCAL enable_nestloop = off")
+                        db.execute("SET LOCAL enable_hashjoin = off")
+                    count, rowids, tfs, lengths = db.execute(
+                        "SELECT count(*), array_agg(rowid)::text, array_agg(tf)::text, "
+                        f"array_agg(lexemes)::text FROM ({sql} LIMIT {BUDGET_CAP}) h",
+                        params,
+                    ).fetchone()
                 within = 0 < count <= base.POSTING_BUDGET
                 found[query] = Holding(count, (rowids, tfs, lengths) if within else None)
             return found

@@ -608,3 +608,21 @@ def test_a_phrases_chunks_are_joined_from_the_postings_once_until_the_catalog_ch
     assert found[0][0] == "b:0"
     assert [c for c, _ in found] == phrase_ranking(catalog, "field-sync")[:5]
     catalog.close()
+
+
+def test_reading_a_phrases_chunks_leaves_the_planners_settings_as_they_were(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its join is planned in a transaction of its own, with nested loops off
+    catalog = PostgresCatalog(database_url)
+    texts = [f"the field-sync run {n}" for n in range(20)]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    (query,) = catalog._tsqueries(["field-sync"])
+    setting = "SELECT current_setting('enable_nestloop'), current_setting('enable_hashjoin')"
+    assert catalog._holding([query])[query].count == 20
+    assert catalog._db.execute(setting).fetchone() == ("on", "on")
+    monkeypatch.setattr(postgres, "_HOLDING", base.CatalogCache(128))  # read again
+    with catalog.transaction() as db:  # inside a transaction, none of its own
+        assert catalog._holding([query])[query].count == 20
+        assert db.execute(setting).fetchone() == ("on", "on")
+    catalog.close()
