@@ -814,34 +814,45 @@ class PostgresCatalog(BaseCatalog):
         least 1; past the budget, of those in :func:`base.sample_windows`, so that no more
         than the budget is read), each counted once until the catalog changes. The words of
         a name or a version (``field-sync``, ``v2.14.0``) are mostly in a row; common words
-        often apart, and then the phrase is rarer than its words together."""
+        often apart, and then the phrase is rarer than its words together.
 
-        def read(keys: list[tuple[bool, str]]) -> dict[tuple[bool, str], int]:
-            counts = {}
+        A sample is checked for both (anywhere, in the text) at once: a first search with a
+        phrase asks for each, in two threads, and each check read the same 200 chunk rows
+        (20-25 ms at a million chunks)."""
+
+        def read(keys: list[tuple[bool, str]]) -> dict[tuple[bool, str], Sample]:
+            samples = {}
             for key in keys:
-                query = key[1]
+                windowed, query = key
                 lexemes = _phrase_lexemes(query) or []
-                if holding[query] > base.POSTING_BUDGET:
+                if windowed:
                     parts, params = _holding_in(lexemes, base.sample_windows(self._rowid_span()))
                     sql = " UNION ALL ".join(parts)
                 elif (rows := self._holding([query])[query].rows) is not None:
                     sql, params = "SELECT unnest(?::bigint[]) AS rowid", [rows[0]]
                 else:
                     sql, params = _holding_all(lexemes)
-                checked, found = self._db.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
+                row = self._db.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery), "
+                    "count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
                     f"FROM (SELECT rowid FROM ({sql}) h ORDER BY hashint8(rowid) "
                     f"LIMIT {PHRASE_SAMPLE}) s JOIN chunks c ON c.rowid = s.rowid",
-                    [_text_only(query) if text else query, *params],
+                    [query, _text_only(query), *params],
                 ).fetchone()
-                if holding[query] > checked > 0:
-                    counts[key] = max(1, round(found * holding[query] / checked))
-                else:
-                    counts[key] = found
-            return counts
+                samples[key] = Sample(*row)
+            return samples
 
-        found = _IN_A_ROW.get(self, [(text, q) for q in sorted(holding)], read)
-        return {q: found[text, q] for q in holding}
+        keys = {q: (n > base.POSTING_BUDGET, q) for q, n in holding.items()}
+        found = _IN_A_ROW.get(self, sorted(set(keys.values())), read)
+        counts = {}
+        for query, count in holding.items():
+            sample = found[keys[query]]
+            in_a_row = sample.in_text if text else sample.anywhere
+            if count > sample.checked > 0:
+                counts[query] = max(1, round(in_a_row * count / sample.checked))
+            else:
+                counts[query] = in_a_row
+        return counts
 
     def _phrase_scores(self, rowids: list[int], phrases: list[Phrase]) -> dict[int, float]:
         """The phrases' part of these chunks' BM25 scores, from ``ts_rank_cd`` of each
@@ -951,6 +962,16 @@ class Holding(NamedTuple):
 
     count: int
     rows: tuple[str, str, str] | None
+
+
+class Sample(NamedTuple):
+    """What the sample of a phrase's chunks checked for :meth:`PostgresCatalog._in_a_row`
+    found: how many chunks it checked, and how many of them hold the phrase in a row
+    anywhere, and in their text."""
+
+    checked: int
+    anywhere: int
+    in_text: int
 
 
 class Phrase(NamedTuple):
@@ -1065,8 +1086,9 @@ def _tf() -> str:
 
 # Each term's tsquery (see PostgresCatalog._tsqueries).
 _TSQUERIES: base.CatalogCache[str, str] = base.CatalogCache(QUERY_CACHE)
-# How many chunks hold each phrase in a row (see PostgresCatalog._in_a_row).
-_IN_A_ROW: base.CatalogCache[tuple[bool, str], int] = base.CatalogCache(4096)
+# What each phrase's sample found in a row (see PostgresCatalog._in_a_row), by whether it
+# was taken in the sample windows.
+_IN_A_ROW: base.CatalogCache[tuple[bool, str], Sample] = base.CatalogCache(4096)
 # BM25's chunk count and mean length (see PostgresCatalog._collection_stats).
 _STATS: base.CatalogCache[None, tuple[int, float]] = base.CatalogCache(1)
 # The chunks holding each term's words (see PostgresCatalog._holding): at most about 0.5 MB

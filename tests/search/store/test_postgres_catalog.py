@@ -626,3 +626,27 @@ def test_reading_a_phrases_chunks_leaves_the_planners_settings_as_they_were(
         assert catalog._holding([query])[query].count == 20
         assert db.execute(setting).fetchone() == ("on", "on")
     catalog.close()
+
+
+def test_a_phrases_sample_is_checked_once_for_anywhere_and_in_the_text(
+    database_url: str,
+) -> None:
+    # a first search asks for both, in two threads; each read the same sample's rows
+    catalog = PostgresCatalog(database_url)
+    filler = " with filler words" * 20
+    texts = [
+        (f"the field-sync run {n}" if n % 2 else f"sync of the field {n}") + filler
+        for n in range(400)
+    ]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts, "Field-sync")], set())
+    (query,) = catalog._tsqueries(["field-sync"])
+    anywhere, read = with_chunk_table_pages(catalog, lambda: catalog._in_a_row({query: 400}))
+    assert read > 3 * FEW_PAGES  # the sample's rows
+    in_text, read = with_chunk_table_pages(
+        catalog, lambda: catalog._in_a_row({query: 400}, text=True)
+    )
+    assert read < FEW_PAGES
+    # the title holds it in every chunk; the text in half of them
+    assert anywhere == {query: 400}
+    assert 140 <= in_text[query] <= 260
+    catalog.close()
