@@ -106,6 +106,11 @@ REINDEX_GROWTH = 2
 # _filtered_best).
 KEYWORD_OVERFETCH = 1000
 KEYWORD_DEEPER = 8
+# ... unless more are asked for than that (a phrase's rounds ask for 1,600 and more): then as
+# many as hold the asked number by the filter's sampled share (BaseCatalog.sampled_share),
+# with this margin, or by this share where it is not known (an access list, a date).
+KEYWORD_SHARE_MARGIN = 1.25
+KEYWORD_UNKNOWN_SHARE = 0.5
 # A search with a phrase reads this many times its limit of the best upper-bound scores
 # to check the phrase in, then this many times more each round, at most this many rounds
 # (see PostgresCatalog._with_phrases_checked).
@@ -756,18 +761,21 @@ class PostgresCatalog(BaseCatalog):
             where, filter_params = filter_sql(filters, alias="m")
         else:
             where, filter_params = filter_sql(filters, alias="c")
-        if not where:
-            sql = (
-                f"SELECT c.chunk_id, m.score, m.rowid, m.words FROM ({scored} "
-                "ORDER BY score DESC, rowid LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid "
-                "ORDER BY m.score DESC, m.rowid"
-            )
-        else:
-            sql = _filtered_best(scored, where, rows=not filters.only_access)
 
         def best(depth: int) -> list[Any]:
-            cut = [depth] if not where else [*filter_params, depth] * 3
-            return self._db.execute(sql, [*params, *cut]).fetchall()
+            if not where:
+                sql = (
+                    f"SELECT c.chunk_id, m.score, m.rowid, m.words FROM ({scored} "
+                    "ORDER BY score DESC, rowid LIMIT ?) m JOIN chunks c ON c.rowid = m.rowid "
+                    "ORDER BY m.score DESC, m.rowid"
+                )
+                return self._db.execute(sql, [*params, depth]).fetchall()
+            first = KEYWORD_OVERFETCH
+            if depth > first:  # as many as hold ``depth`` that pass, by the filter's share
+                share = self.sampled_share(filters) or KEYWORD_UNKNOWN_SHARE
+                first = math.ceil(KEYWORD_SHARE_MARGIN * depth / share)
+            tiered = _filtered_best(scored, where, rows=not filters.only_access, first=first)
+            return self._db.execute(tiered, [*params, *[*filter_params, depth] * 3]).fetchall()
 
         if not phrases:
             return [(r[0], float(r[1])) for r in best(limit)]
@@ -1033,11 +1041,14 @@ def _read_stats(db: Connection) -> tuple[int, float]:
     return chunks, int(row[1]) / chunks if chunks else 0.0
 
 
-def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
+def _filtered_best(
+    scored: str, where: str, rows: bool = True, first: int = KEYWORD_OVERFETCH
+) -> str:
     """The best ``limit`` scored chunks that pass the filter ``where`` (two parameters:
     the filter's and ``limit``, three times), as rows of (chunk_id, score, rowid, words: the
-    one-word terms' part of the score; see ``scored``). Only the :data:`KEYWORD_OVERFETCH` best are
-    checked first; when fewer than ``limit`` of those pass and more were scored,
+    one-word terms' part of the score; see ``scored``). Only the ``first`` best are checked
+    first (:data:`KEYWORD_OVERFETCH`, or more for a deeper ``limit``: see
+    ``keyword_search``); when fewer than ``limit`` of those pass and more were scored,
     :data:`KEYWORD_DEEPER` times as many are, and only when those are still too few, every
     scored chunk (PostgreSQL runs each later branch only when the one before came up short).
     Checking each of a common word's scored chunks against the filter costs about 4 µs: at a
@@ -1049,7 +1060,7 @@ def _filtered_best(scored: str, where: str, rows: bool = True) -> str:
     table: at a million chunks, checking a member's access on the best 1,000 through their
     rows cost 236-292 ms p50 (over the labelled queries), against 43-55 ms on their rowids."""
     chunks = "JOIN chunks c ON c.rowid = m.rowid " if rows else ""
-    first, deeper = KEYWORD_OVERFETCH, KEYWORD_OVERFETCH * KEYWORD_DEEPER
+    deeper = first * KEYWORD_DEEPER
 
     def best(depth: int) -> str:
         return (
