@@ -965,10 +965,14 @@ def _token(row: Any) -> Token:
     )
 
 
-def filter_sql(filters: Filters, alias: str, by_chunk: bool = False) -> tuple[str, list[Any]]:
+def filter_sql(
+    filters: Filters, alias: str, by_chunk: bool = False, fence: str = ""
+) -> tuple[str, list[Any]]:
     """SQL conditions (each starting with AND) and their parameters for ``filters``. With
     ``by_chunk`` (a query that visits given chunks one by one) a person is looked up for each
-    chunk, instead of listing all of that person's chunks first (133k of a million)."""
+    chunk, instead of listing all of that person's chunks first (133k of a million), in a
+    subquery ending with ``fence`` (PostgreSQL's ``OFFSET 0`` keeps it one: see
+    ``PostgresCatalog.passing_among``)."""
     parts: list[str] = []
     params: list[Any] = []
     if filters.access is not None:
@@ -986,7 +990,7 @@ def filter_sql(filters: Filters, alias: str, by_chunk: bool = False) -> tuple[st
     if filters.person:
         parts.append(
             "EXISTS (SELECT 1 FROM chunk_people p "
-            f"WHERE p.term = ? AND p.chunk_id = {alias}.chunk_id)"
+            f"WHERE p.term = ? AND p.chunk_id = {alias}.chunk_id{fence})"
             if by_chunk
             else f"{alias}.chunk_id IN (SELECT chunk_id FROM chunk_people WHERE term = ?)"
         )

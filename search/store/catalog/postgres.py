@@ -120,6 +120,9 @@ PHRASE_DEEPEST = 4
 # A phrase's chunks for its IDF: those holding its words, times the share of them holding
 # it in a row in this many of them (all when fewer), checked in their tsvectors.
 PHRASE_SAMPLE = 200
+# Ends a subquery that PostgreSQL is to run for each row rather than join (see
+# PostgresCatalog.passing_among).
+PER_ROW = " OFFSET 0"
 # Counting a term's chunks stops here: past the budget, how many more does not matter.
 BUDGET_CAP = base.POSTING_BUDGET + 1
 
@@ -624,8 +627,10 @@ class PostgresCatalog(BaseCatalog):
         ``chunks_facts_by_id`` (which holds the filters' columns: no chunk row is read) and
         checked there, a person per chunk too (``by_chunk``). The ids are the outer loop:
         in an ``IN`` list, the planner also combined them with the kind's index and read the
-        rows of those that matched both."""
-        where, params = filter_sql(filters, alias="c", by_chunk=True)
+        rows of those that matched both. A person's lookup is fenced (``OFFSET 0``): the
+        planner made it a join that hashed every chunk of the person first (68,755 of a
+        million, 46-87 ms for 1,579 chunks, against a few ms looked up one by one)."""
+        where, params = filter_sql(filters, alias="c", by_chunk=True, fence=PER_ROW)
         sql = (
             "SELECT c.chunk_id FROM unnest(?::text[]) ids(id) "
             f"JOIN chunks c ON c.chunk_id = ids.id WHERE true{where}"
@@ -759,8 +764,8 @@ class PostgresCatalog(BaseCatalog):
         )
         if filters.only_access:  # checked on the scored rowids: no chunk row is read
             where, filter_params = filter_sql(filters, alias="m")
-        else:
-            where, filter_params = filter_sql(filters, alias="c")
+        else:  # the best scored are checked one by one (see passing_among)
+            where, filter_params = filter_sql(filters, alias="c", by_chunk=True, fence=PER_ROW)
 
         def best(depth: int) -> list[Any]:
             if not where:

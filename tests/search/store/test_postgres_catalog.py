@@ -650,3 +650,31 @@ def test_a_phrases_sample_is_checked_once_for_anywhere_and_in_the_text(
     assert anywhere == {query: 400}
     assert 140 <= in_text[query] <= 260
     catalog.close()
+
+
+def test_a_persons_chunks_are_looked_up_one_by_one_among_given_chunks(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the planner made the lookup a join that listed every chunk of the person first: at a
+    # million chunks 68,755 for 1,579 candidates, 46-87 ms
+    catalog = PostgresCatalog(database_url)
+    texts = [f"lunar dust report {i}" for i in range(400)]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    candidates = [f"a:{i}" for i in range(0, 400, 4)]
+    statements: list[tuple[str, Any]] = []
+    execute = postgres.Connection.execute
+
+    def recorded(self: postgres.Connection, sql: str, params: Any = ()) -> Any:
+        statements.append((sql, params))
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(postgres.Connection, "execute", recorded)
+    assert catalog.passing_among(Filters(person="Ann Lee"), candidates) == set(candidates)
+    catalog.keyword_search(["lunar"], 10, Filters(kinds=("memo",), person="Ann Lee"))
+    monkeypatch.undo()
+    looked_up = [(sql, params) for sql, params in statements if "chunk_people" in sql]
+    assert len(looked_up) == 2
+    for sql, params in looked_up:
+        plan = "\n".join(r[0] for r in catalog._db.execute(f"EXPLAIN {sql}", params))
+        assert "SubPlan" in plan and "Semi Join" not in plan, plan
+    catalog.close()
