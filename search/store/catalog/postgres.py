@@ -713,6 +713,16 @@ class PostgresCatalog(BaseCatalog):
 
         return _HOLDING.get(self, list(dict.fromkeys(queries)), read)
 
+    def _holding_sql(self, query: str) -> tuple[str, list[Any]]:
+        """SQL for ``(rowid, tf, lexemes)`` of the chunks holding all the words of a phrase
+        (see :func:`_holding_all`), and its parameters: their rows as :meth:`_holding` kept
+        them, or, past the budget, the join of their postings."""
+        rows = self._holding([query])[query].rows
+        if rows is None:
+            return _holding_all(_phrase_lexemes(query) or [])
+        sql = "SELECT * FROM unnest(?::bigint[], ?::real[], ?::integer[]) AS u(rowid, tf, lexemes)"
+        return sql, list(rows)
+
     def _postings(self, term: str) -> int:
         return self._counts(self._tsqueries([term]))[0]
 
@@ -841,10 +851,8 @@ class PostgresCatalog(BaseCatalog):
                 if windowed:
                     parts, params = _holding_in(lexemes, base.sample_windows(self._rowid_span()))
                     sql = " UNION ALL ".join(parts)
-                elif (rows := self._holding([query])[query].rows) is not None:
-                    sql, params = "SELECT unnest(?::bigint[]) AS rowid", [rows[0]]
                 else:
-                    sql, params = _holding_all(lexemes)
+                    sql, params = self._holding_sql(query)
                 row = self._db.execute(
                     "SELECT count(*), count(*) FILTER (WHERE c.fts @@ ?::tsquery), "
                     "count(*) FILTER (WHERE c.fts @@ ?::tsquery) "
@@ -919,15 +927,7 @@ class PostgresCatalog(BaseCatalog):
                 )
                 params.append(lexemes[0])
             else:
-                rows = self._holding([query])[query].rows
-                if rows is not None:
-                    together = (
-                        "SELECT * FROM unnest(?::bigint[], ?::real[], ?::integer[]) "
-                        "AS u(rowid, tf, lexemes)"
-                    )
-                    together_params = list(rows)
-                else:
-                    together, together_params = _holding_all(lexemes)
+                together, together_params = self._holding_sql(query)
                 legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({together}) h")
                 params += together_params
                 phrases.append(Phrase(query, idf, mean_length))
