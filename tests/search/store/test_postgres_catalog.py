@@ -200,18 +200,28 @@ FEW_PAGES = 10
 T = TypeVar("T")
 
 
-def with_chunk_table_pages(catalog: PostgresCatalog, read: Callable[[], T]) -> tuple[T, int]:
-    """What ``read()`` returns, and how many pages of the chunk table (not its indexes) it
-    touched: a few even when no row is read (the visibility map's page, which covers 32,768
-    of the table's; what the planner looks up at an index's ends)."""
+# How many pages of the chunk table (not its indexes), and of the postings' index, have
+# been touched so far.
+CHUNK_TABLE_PAGES = (
+    "SELECT heap_blks_read + heap_blks_hit FROM pg_statio_user_tables "
+    "WHERE relid = 'chunks'::regclass"
+)
+POSTINGS_INDEX_PAGES = (
+    "SELECT idx_blks_read + idx_blks_hit FROM pg_statio_user_indexes "
+    "WHERE relid = 'chunk_terms'::regclass"
+)
+
+
+def with_pages(
+    catalog: PostgresCatalog, read: Callable[[], T], counted: str = CHUNK_TABLE_PAGES
+) -> tuple[T, int]:
+    """What ``read()`` returns, and how many pages it touched, as ``counted`` counts them.
+    Of the chunk table, a few even when no row is read (the visibility map's page, which
+    covers 32,768 of the table's; what the planner looks up at an index's ends)."""
 
     def pages() -> int:
         catalog._db.execute("SELECT pg_stat_force_next_flush()")
-        row = catalog._db.execute(
-            "SELECT heap_blks_read + heap_blks_hit FROM pg_statio_user_tables "
-            "WHERE relid = 'chunks'::regclass"
-        ).fetchone()
-        return int(row[0])
+        return int(catalog._db.execute(counted).fetchone()[0])
 
     before = pages()
     result = read()
@@ -242,15 +252,13 @@ def test_which_candidates_pass_a_filter_is_read_from_indexes_not_chunk_rows(
         (Filters(kinds=("chat",), access=("team",)), chats),
         (Filters(access=("others",)), set()),
     ]:
-        found, read = with_chunk_table_pages(
-            catalog, lambda f=filters: catalog.passing_among(f, candidates)
-        )
+        found, read = with_pages(catalog, lambda f=filters: catalog.passing_among(f, candidates))
         assert (found, read < FEW_PAGES) == (passing, True), (filters, read)
 
     # the keyword leg checks its best scored chunks the same way (after a first search,
     # which reads the tsvectors once for BM25's mean length)
     catalog.keyword_search(["dust"], 20, Filters())
-    hits, read = with_chunk_table_pages(
+    hits, read = with_pages(
         catalog, lambda: catalog.keyword_search(["lunar"], 20, Filters(kinds=("chat",)))
     )
     assert {c.split(":")[0] for c, _ in hits} <= {f"d{n}" for n in range(0, 40, 4)}
@@ -540,7 +548,7 @@ def test_a_phrase_is_checked_in_the_rows_of_the_best_chunks_only(database_url: s
     # PHRASE_SAMPLE of the chunks holding them): read once
     catalog.keyword_search(["field-sync"], 5, Filters())
     limit = 5
-    hits, read = with_chunk_table_pages(
+    hits, read = with_pages(
         catalog, lambda: catalog.keyword_search(["field-sync"], limit, Filters())
     )
     assert [c for c, _ in hits] == phrase_ranking(catalog, "field-sync")[:limit]
@@ -574,16 +582,6 @@ def test_a_phrase_whose_words_often_stand_apart_is_counted_from_a_sample_of_them
     catalog.close()
 
 
-def postings_pages(catalog: PostgresCatalog) -> int:
-    """How many pages of the postings' index have been touched so far."""
-    catalog._db.execute("SELECT pg_stat_force_next_flush()")
-    row = catalog._db.execute(
-        "SELECT idx_blks_read + idx_blks_hit FROM pg_statio_user_indexes "
-        "WHERE relid = 'chunk_terms'::regclass"
-    ).fetchone()
-    return int(row[0])
-
-
 def test_a_phrases_chunks_are_joined_from_the_postings_once_until_the_catalog_changes(
     database_url: str,
 ) -> None:
@@ -593,12 +591,13 @@ def test_a_phrases_chunks_are_joined_from_the_postings_once_until_the_catalog_ch
     catalog = PostgresCatalog(database_url)
     texts = [f"the field-sync run {n}" if n % 3 else f"sync of the field {n}" for n in range(600)]
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
-    before = postings_pages(catalog)
-    first = catalog.keyword_search(["field-sync"], 5, Filters())
-    joined = postings_pages(catalog) - before
-    before = postings_pages(catalog)
-    again = catalog.keyword_search(["field-sync"], 5, Filters())
-    assert postings_pages(catalog) - before < joined / 4, joined
+
+    def search() -> list[tuple[str, float]]:
+        return catalog.keyword_search(["field-sync"], 5, Filters())
+
+    first, joined = with_pages(catalog, search, POSTINGS_INDEX_PAGES)
+    again, rejoined = with_pages(catalog, search, POSTINGS_INDEX_PAGES)
+    assert rejoined < joined / 4, (joined, rejoined)
     assert again == first
     assert [c for c, _ in first] == phrase_ranking(catalog, "field-sync")[:5]
     # a write moves the catalog on: the new chunk, the phrase's best, is found
@@ -640,11 +639,9 @@ def test_a_phrases_sample_is_checked_once_for_anywhere_and_in_the_text(
     ]
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts, "Field-sync")], set())
     (query,) = catalog._tsqueries(["field-sync"])
-    anywhere, read = with_chunk_table_pages(catalog, lambda: catalog._in_a_row({query: 400}))
+    anywhere, read = with_pages(catalog, lambda: catalog._in_a_row({query: 400}))
     assert read > 3 * FEW_PAGES  # the sample's rows
-    in_text, read = with_chunk_table_pages(
-        catalog, lambda: catalog._in_a_row({query: 400}, text=True)
-    )
+    in_text, read = with_pages(catalog, lambda: catalog._in_a_row({query: 400}, text=True))
     assert read < FEW_PAGES
     # the title holds it in every chunk; the text in half of them
     assert anywhere == {query: 400}
