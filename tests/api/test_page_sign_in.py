@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from ingest.pipeline import ingest
 from search.store.principals import create_token
@@ -73,3 +73,26 @@ def test_a_token_pasted_while_an_unsigned_request_is_refused_is_kept(
         }"""
     )
     assert kept == "wc_pasted-meanwhile"
+
+
+def test_a_token_submitted_is_not_tried_by_the_page_it_was_typed_in(
+    pages: Pages,  # noqa: F811
+    token_server: tuple[LiveServer, str],
+) -> None:
+    # The page lives on until its reload arrives: its experts panel, waiting for the
+    # server's features, must not try the new token then and forget it on a 401, or the
+    # reloaded page would say it needs a token instead of that this one was not accepted.
+    server, _ = token_server
+    held: dict[str, Route] = {}
+    page = pages.open()
+    page.route("**/openapi.json", lambda route: held.setdefault("features", route))
+    page.goto(server.url + "/?q=plan")
+    expect(page.get_by_role("dialog", name="Sign in")).to_be_visible()
+    page.route(f"{server.url}/?q=plan", lambda route: held.setdefault("reload", route))
+    page.get_by_label("API token").fill("wc_not-a-token")
+    page.get_by_role("button", name="Sign in").click(no_wait_after=True)
+    page.wait_for_timeout(500)  # the panels' delay after the search
+    held["features"].fallback()
+    page.wait_for_timeout(1000)
+    held["reload"].fallback()
+    expect(page.get_by_text("That token was not accepted")).to_be_visible()

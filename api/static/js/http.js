@@ -5,6 +5,9 @@ import { h } from "./dom.js";
 import { app, inflight } from "./state.js";
 
 const TOKEN_KEY = "watercooler.token";
+// Set when a token is submitted: the page reloads to use it and sends nothing more meanwhile
+// (a panel's request refused with it would forget the token before the reloaded page tried it).
+let reloading = false;
 
 export class HttpError extends Error {
   constructor(status, body) {
@@ -15,6 +18,7 @@ export class HttpError extends Error {
 }
 
 export async function getJson(url, { signal, method = "GET", body } = {}) {
+  if (reloading) throw new DOMException("The page is reloading to sign in.", "AbortError");
   const token = savedToken();
   const res = await fetch(url, {
     method,
@@ -61,6 +65,7 @@ function askForToken(reason) {
       onsubmit: (e) => {
         e.preventDefault();
         localStorage.setItem(TOKEN_KEY, input.value.trim());
+        reloading = true;
         location.reload();
       },
     },
