@@ -294,6 +294,51 @@ def test_the_catalog_vacuums_its_postings_once_many_are_new(database_url: str) -
     catalog.close()
 
 
+def test_the_tables_writes_empty_again_are_vacuumed_once_many_rows_are_dead(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "CHURN_VACUUM_ROWS", 150)
+    catalog = PostgresCatalog(database_url)
+    db = catalog._db
+
+    def journal_write(chunks: int) -> None:  # what a store's write leaves: nothing pending
+        with catalog.transaction() as tx:
+            (write_id,) = tx.execute(
+                "INSERT INTO pending_writes(pid, created_at, doc_ids) VALUES (1, 0, '[]') "
+                "RETURNING write_id"
+            ).fetchone()
+            for i in range(chunks):
+                tx.execute(
+                    "INSERT INTO pending_vectors(write_id, chunk_id, doc_id, text, embedding, "
+                    "metadata) VALUES (?, ?, 'd', 't', ?, '{}')",
+                    (write_id, f"c{i}", bytes(1536)),
+                )
+        db.execute("DELETE FROM pending_writes")
+
+    def pages(table: str) -> int:
+        return int(db.execute(f"SELECT pg_relation_size('{table}') / 8192").fetchone()[0])
+
+    def vacuumed(table: str) -> int:
+        return int(
+            db.execute(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = ?::regclass", (table,)
+            ).fetchone()[0]
+        )
+
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."] * 100)], set())
+    journal_write(100)
+    catalog.maintain()  # 100 dead rows each: not yet
+    assert vacuumed("chunk_stats") == vacuumed("pending_vectors") == 0
+    assert pages("pending_vectors") > 10
+    catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Lunar dust."] * 100)], set())
+    journal_write(100)
+    catalog.maintain()
+    assert vacuumed("chunk_stats") == vacuumed("pending_vectors") == 1
+    assert pages("pending_vectors") == 0  # emptied: this server may run no autovacuum
+    assert catalog.chunk_total() == 200
+    catalog.close()
+
+
 def postings_index_file(catalog: PostgresCatalog) -> int:
     return int(catalog._db.execute("SELECT pg_relation_filenode('chunk_terms_pkey')").fetchone()[0])
 
