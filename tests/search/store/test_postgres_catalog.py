@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
+from search.store import journal
 from search.store.backup import BackupError, backup, restore
 from search.store.catalog import SourceAccess, base, open_catalog, postgres
 from search.store.catalog.postgres import SCHEMA_VERSION, CatalogUnavailable, PostgresCatalog
 from search.store.filters import Filters
 from search.store.migrations import CatalogVersionError
 from search.store.settings import Settings
+from search.store.vectors import VectorChunk
 from tests.conftest import free_port, make_store, postgres_schema
 
 
@@ -274,10 +276,10 @@ def test_the_catalogs_statements_are_not_compiled_with_jit(database_url: str) ->
     catalog.close()
 
 
-def vacuums(catalog: PostgresCatalog) -> int:
+def vacuums(catalog: PostgresCatalog, table: str = "chunk_terms") -> int:
     row = catalog._db.execute(
-        "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables "
-        "WHERE relid = 'chunk_terms'::regclass"
+        "SELECT vacuum_count + autovacuum_count FROM pg_stat_user_tables WHERE relid = ?::regclass",
+        (table,),
     ).fetchone()
     return int(row[0])
 
@@ -302,38 +304,23 @@ def test_the_tables_writes_empty_again_are_vacuumed_once_many_rows_are_dead(
     db = catalog._db
 
     def journal_write(chunks: int) -> None:  # what a store's write leaves: nothing pending
+        vectors = [VectorChunk(f"c{i}", "d", "t", [0.0] * 384, {}) for i in range(chunks)]
         with catalog.transaction() as tx:
-            (write_id,) = tx.execute(
-                "INSERT INTO pending_writes(pid, created_at, doc_ids) VALUES (1, 0, '[]') "
-                "RETURNING write_id"
-            ).fetchone()
-            for i in range(chunks):
-                tx.execute(
-                    "INSERT INTO pending_vectors(write_id, chunk_id, doc_id, text, embedding, "
-                    "metadata) VALUES (?, ?, 'd', 't', ?, '{}')",
-                    (write_id, f"c{i}", bytes(1536)),
-                )
-        db.execute("DELETE FROM pending_writes")
+            write_id = journal.record(tx, ["d"], vectors)
+        journal.done(db, write_id)
 
     def pages(table: str) -> int:
         return int(db.execute(f"SELECT pg_relation_size('{table}') / 8192").fetchone()[0])
 
-    def vacuumed(table: str) -> int:
-        return int(
-            db.execute(
-                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = ?::regclass", (table,)
-            ).fetchone()[0]
-        )
-
     catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", ["Lunar dust."] * 100)], set())
     journal_write(100)
     catalog.maintain()  # 100 dead rows each: not yet
-    assert vacuumed("chunk_stats") == vacuumed("pending_vectors") == 0
+    assert vacuums(catalog, "chunk_stats") == vacuums(catalog, "pending_vectors") == 0
     assert pages("pending_vectors") > 10
     catalog.write_source("/org/b.rst", "rst", "h1", None, [memo("b", ["Lunar dust."] * 100)], set())
     journal_write(100)
     catalog.maintain()
-    assert vacuumed("chunk_stats") == vacuumed("pending_vectors") == 1
+    assert vacuums(catalog, "chunk_stats") == vacuums(catalog, "pending_vectors") == 1
     assert pages("pending_vectors") == 0  # emptied: this server may run no autovacuum
     assert catalog.chunk_total() == 200
     catalog.close()
