@@ -641,6 +641,37 @@ def test_a_phrases_chunks_are_joined_from_the_postings_once_until_the_catalog_ch
     catalog.close()
 
 
+def plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A plan node of ``EXPLAIN (FORMAT JSON)`` and every node under it."""
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def test_a_phrases_words_are_read_within_each_sample_window(database_url: str) -> None:
+    # a common phrase is counted in rowid windows; with the window on its first word alone,
+    # the planner merged it with the other words' postings from their start: at a million
+    # chunks a late window of "field-sync" read most of the 156k postings of "sync"
+    catalog = PostgresCatalog(database_url)
+    texts = [f"the field-sync run {n}" if n % 3 else f"sync of the field {n}" for n in range(600)]
+    catalog.write_source("/org/a.rst", "rst", "h1", None, [memo("a", texts)], set())
+    catalog._db.execute("ANALYZE chunk_terms")
+    (query,) = catalog._tsqueries(["field-sync"])
+    low, high = catalog._rowid_span()
+    windows = [(low + 100, low + 199), (high - 99, high)]
+    parts, params = postgres._holding_in(postgres._phrase_lexemes(query) or [], windows)
+    sql = " UNION ALL ".join(parts)
+    rows = catalog._db.execute(f"SELECT rowid FROM ({sql}) h", params).fetchall()
+    assert sorted(r[0] for r in rows) == [*range(low + 100, low + 200), *range(high - 99, high + 1)]
+    (plan,) = catalog._db.execute(f"EXPLAIN (FORMAT JSON) {sql}", params).fetchone()[0]
+    scans = [n for n in plan_nodes(plan["Plan"]) if n.get("Relation Name") == "chunk_terms"]
+    assert len(scans) == 4  # both words, in both windows
+    for scan in scans:
+        conditions = " ".join(scan.get(k, "") for k in ("Index Cond", "Filter", "Recheck Cond"))
+        assert "chunk_rowid >= " in conditions and "chunk_rowid <= " in conditions, conditions
+    catalog.close()
+
+
 def test_reading_a_phrases_chunks_leaves_the_planners_settings_as_they_were(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
