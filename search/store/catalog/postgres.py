@@ -783,11 +783,17 @@ class PostgresCatalog(BaseCatalog):
         legs, params, phrases = self._bm25_legs(queries, list(kept.values()))
         if not legs:
             return []
-        scored = (
-            "SELECT p.rowid, sum(p.score) AS score, "
-            "coalesce(sum(p.score) FILTER (WHERE NOT p.phrase), 0) AS words "
-            f"FROM ({legs}) p GROUP BY p.rowid"
-        )
+        if len(legs) == 1:  # one row per chunk already: grouping them cost 12 ms for 57k
+            scored = (
+                "SELECT p.rowid, p.score, CASE WHEN p.phrase THEN 0 ELSE p.score END AS words "
+                f"FROM ({legs[0]}) p"
+            )
+        else:
+            scored = (
+                "SELECT p.rowid, sum(p.score) AS score, "
+                "coalesce(sum(p.score) FILTER (WHERE NOT p.phrase), 0) AS words "
+                f"FROM ({' UNION ALL '.join(legs)}) p GROUP BY p.rowid"
+            )
         if filters.only_access:  # checked on the scored rowids: no chunk row is read
             where, filter_params = filter_sql(filters, alias="m")
         else:  # the best scored are checked one by one (see passing_among)
@@ -907,13 +913,14 @@ class PostgresCatalog(BaseCatalog):
 
     def _bm25_legs(
         self, queries: list[str], postings: list[int]
-    ) -> tuple[str, list[Any], list[Phrase]]:
-        """SQL for ``(rowid, score, phrase)`` rows, one per term and chunk holding it, whose
-        sum per chunk is its BM25 score for these term queries (with their postings), its
-        parameters, and the phrases among the terms: per term, IDF times the field-weighted
-        frequency ``tf`` saturated by ``K1`` and normalized by the chunk's length in lexemes
-        against the mean (``B``). A phrase's rows hold its words, not yet checked in a row,
-        with an upper bound of its score (see :meth:`keyword_search`)."""
+    ) -> tuple[list[str], list[Any], list[Phrase]]:
+        """SQL for ``(rowid, score, phrase)`` rows per term (one leg each: a row per chunk
+        holding it), whose sum per chunk is its BM25 score for these term queries (with
+        their postings), the legs' parameters in order, and the phrases among the terms:
+        per term, IDF times the field-weighted frequency ``tf`` saturated by ``K1`` and
+        normalized by the chunk's length in lexemes against the mean (``B``). A phrase's
+        rows hold its words, not yet checked in a row, with an upper bound of its score
+        (see :meth:`keyword_search`)."""
         total, mean_length = self._collection_stats()
         total = max(total, *postings)
         in_a_row = self._in_a_row(
@@ -947,7 +954,7 @@ class PostgresCatalog(BaseCatalog):
                 legs.append(f"SELECT rowid, {score} AS score, true AS phrase FROM ({together}) h")
                 params += together_params
                 phrases.append(Phrase(query, idf, mean_length))
-        return " UNION ALL ".join(legs), params, phrases
+        return legs, params, phrases
 
     def _phrase_counts(self, phrases: list[str]) -> dict[str, int]:
         """How many chunks hold each phrase, from the postings in ``chunk_terms`` (index-only
